@@ -1,0 +1,317 @@
+"""The `newsflow` command: worker, broker, topics, replay, tail, stories, dev."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import logging.config
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from aiokafka.errors import KafkaError
+
+from . import jsonio
+from .settings import REPO_ROOT, Settings
+
+SAMPLES = Path(__file__).resolve().parent / "data" / "samples.jsonl"
+log = logging.getLogger("newsflow.cli")
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import faust
+
+    from .agents import register_agents
+    from .app import create_app
+    from .logs import logging_config
+    from .web import register_views
+
+    settings = Settings.from_env()
+    c = create_app(settings)
+    register_agents(c)
+    register_views(c)
+    worker = faust.Worker(
+        c.app,
+        loglevel=settings.log_level,
+        logging_config=logging_config(settings.log_level),
+        quiet=True,
+        redirect_stdouts=False,
+    )
+    worker.execute_from_commandline()
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from .kafka_io import create_topics
+
+    created = asyncio.run(create_topics(Settings.from_env()))
+    print(f"created: {', '.join(created) if created else 'none (all exist)'}")
+    return 0
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[bytes | None, bytes]]:
+    """(key, value) per non-empty line; the line's bytes are sent as they are."""
+    with path.open("rb") as fh:
+        for line in fh:
+            value = line.rstrip(b"\r\n")
+            if not value.strip():
+                continue
+            key = None
+            with contextlib.suppress(Exception):
+                doc = jsonio.loads(value)
+                if isinstance(doc, dict) and isinstance(doc.get("id"), str):
+                    key = doc["id"].encode()
+            yield key, value
+
+
+class Progress:
+    """A progress line on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, total: int | None, label: str) -> None:
+        self.total, self.label, self.began, self.last = total, label, time.monotonic(), 0.0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self.last < (0.1 if self.tty else 5.0) and done != self.total:
+            return
+        self.last = now
+        rate = done / max(now - self.began, 1e-9)
+        total = f"/{self.total}" if self.total else ""
+        end = "\r" if self.tty else "\n"
+        print(f"{self.label}: {done}{total} ({rate:,.0f}/s)", end=end, file=sys.stderr, flush=True)
+
+    def close(self, done: int) -> None:
+        elapsed = time.monotonic() - self.began
+        if self.tty:
+            print(file=sys.stderr)
+        print(f"{self.label}: {done} in {elapsed:.1f}s", file=sys.stderr)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .kafka_io import produce_lines
+
+    settings = Settings.from_env()
+    path = Path(args.file)
+    total = sum(1 for _ in read_jsonl(path))
+    progress = Progress(total, f"replay {path.name} -> {args.topic or settings.topic_raw}")
+    sent = asyncio.run(
+        produce_lines(
+            settings,
+            args.topic or settings.topic_raw,
+            read_jsonl(path),
+            rate=args.rate,
+            progress=progress,
+        )
+    )
+    progress.close(sent)
+    return 0
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    from .kafka_io import consume
+
+    settings = Settings.from_env()
+    topic = {
+        "raw": settings.topic_raw,
+        "enriched": settings.topic_enriched,
+        "stories": settings.topic_stories,
+        "dlq": settings.topic_dlq,
+    }.get(args.topic, args.topic)
+
+    async def run() -> None:
+        async for record in consume(
+            settings,
+            topic,
+            from_beginning=args.from_beginning,
+            idle_timeout=args.timeout,
+            max_messages=args.max,
+        ):
+            try:
+                value = jsonio.loads(record.value) if record.value is not None else None
+            except jsonio.JSONDecodeError:
+                value = record.value.decode("utf-8", "replace")
+            print(jsonio.dumps_line(value), flush=True)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
+
+
+def cmd_broker(args: argparse.Namespace) -> int:
+    from . import broker
+
+    return broker.main(args.rest)
+
+
+def _get_json(url: str, timeout: float = 2.0) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, jsonio.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+    except OSError:
+        return 0, None
+
+
+def wait_ready(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"worker exited with {proc.returncode}")
+        status, _ = _get_json(f"http://127.0.0.1:{port}/ready")
+        if status == 200:
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"worker not ready after {timeout:.0f}s")
+
+
+def summary_line(article: dict[str, Any]) -> str:
+    ents = ", ".join(e["name"] for e in article.get("entities", [])[:4])
+    kind = article.get("duplicate_kind") or "new"
+    dup = f" of {article['duplicate_of']}" if article.get("duplicate_of") else ""
+    return (
+        f"{article['id']:<12} {article['source'][:22]:<22} {kind:<5}{dup:<16} "
+        f"story={article.get('story_id')}  {article['title'][:60]!r}  [{ents}]"
+    )
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    """Local broker + topics + worker + sample replay + live output, all stopped on Ctrl-C."""
+    from .broker import DEFAULT_DATA_DIR, LocalBroker, metadata_ok
+    from .kafka_io import consume, create_topics, produce_lines
+
+    settings = Settings.from_env()
+    _host, _, port_text = settings.bootstrap_servers.split(",")[0].rpartition(":")
+    broker: LocalBroker | None = None
+    try:
+        asyncio.run(asyncio.wait_for(metadata_ok(settings.bootstrap_servers), 5))
+        print(f"using the Kafka broker already running on {settings.bootstrap_servers}")
+    except Exception:
+        data_dir = Path(os.environ.get("NEWSFLOW_KAFKA_DATA_DIR") or DEFAULT_DATA_DIR)
+        broker = LocalBroker(data_dir=data_dir, port=int(port_text or 9092))
+        print(f"starting Apache Kafka on 127.0.0.1:{broker.port} ...", flush=True)
+        began = time.monotonic()
+        broker.start()
+        print(f"kafka ready in {time.monotonic() - began:.1f}s", flush=True)
+    worker: subprocess.Popen[bytes] | None = None
+    interrupted = False
+
+    def on_signal(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        asyncio.run(create_topics(settings))
+        log_path = Path(settings.data_dir) / "worker.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"starting the worker (logs: {log_path}) ...", flush=True)
+        with log_path.open("ab") as log_file:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "service.cli", "worker"],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                cwd=REPO_ROOT,
+                env=os.environ.copy(),
+                start_new_session=True,
+            )
+        wait_ready(settings.web_port, 120, worker)
+        print(f"worker ready: metrics at http://127.0.0.1:{settings.web_port}/metrics", flush=True)
+        samples = Path(args.samples)
+        expected = sum(1 for _ in read_jsonl(samples))
+        sent = asyncio.run(produce_lines(settings, settings.topic_raw, read_jsonl(samples)))
+        print(f"replayed {sent} sample articles from {samples}; enriched output:", flush=True)
+
+        async def show() -> None:
+            seen = 0
+            async for record in consume(
+                settings,
+                settings.topic_enriched,
+                from_beginning=True,
+                idle_timeout=args.idle_timeout if args.once else None,
+            ):
+                print(summary_line(jsonio.loads(record.value)), flush=True)
+                seen += 1
+                if args.once and seen >= expected:
+                    return
+
+        asyncio.run(show())
+        if not args.once:
+            print("press Ctrl-C to stop", flush=True)
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if worker is not None and worker.poll() is None:
+            print("stopping the worker ...", flush=True)
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+        if broker is not None:
+            print("stopping Kafka ...", flush=True)
+            broker.stop()
+        print("stopped" + (" (interrupted)" if interrupted else ""), flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("worker", help="run the Faust worker").set_defaults(fn=cmd_worker)
+    broker = sub.add_parser("broker", help="local Apache Kafka: start | stop | status | fetch")
+    broker.add_argument("rest", nargs=argparse.REMAINDER)
+    broker.set_defaults(fn=cmd_broker)
+    topics = sub.add_parser("topics", help="create all topics (idempotent)")
+    topics.add_argument("action", choices=["create"])
+    topics.set_defaults(fn=cmd_topics)
+    replay = sub.add_parser("replay", help="produce a JSONL file of raw articles")
+    replay.add_argument("file")
+    replay.add_argument(
+        "--rate", type=float, default=0.0, help="articles/s (0: as fast as possible)"
+    )
+    replay.add_argument("--topic", default=None, help="target topic (default: the raw topic)")
+    replay.set_defaults(fn=cmd_replay)
+    tail = sub.add_parser("tail", help="print a topic's messages, one JSON document a line")
+    tail.add_argument("topic", help="topic name, or raw | enriched | stories | dlq")
+    tail.add_argument("--from-beginning", action="store_true")
+    tail.add_argument("--max", type=int, default=None)
+    tail.add_argument("--timeout", type=float, default=None, help="exit after S idle seconds")
+    tail.set_defaults(fn=cmd_tail)
+    dev = sub.add_parser("dev", help="broker + worker + samples, live; Ctrl-C stops all")
+    dev.add_argument("--samples", default=str(SAMPLES))
+    dev.add_argument("--once", action="store_true", help="exit after the samples are processed")
+    dev.add_argument("--idle-timeout", type=float, default=60.0)
+    dev.set_defaults(fn=cmd_dev)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "worker":
+        sys.argv = [sys.argv[0], "worker"]
+    else:
+        from .logs import logging_config
+
+        logging.config.dictConfig(logging_config(os.environ.get("NEWSFLOW_LOG_LEVEL", "info")))
+    try:
+        return int(args.fn(args))
+    except KafkaError as exc:
+        servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+        print(f"error: Kafka at {servers}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

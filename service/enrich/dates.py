@@ -1,0 +1,687 @@
+"""Date and time expressions: find candidate spans with compiled regexes, resolve them by rule.
+
+Everything is resolved against the article's ``published_at`` (passed in, never the system
+clock). No free-text date search over whole texts: only the patterns below can produce a
+date, which keeps view counters, money, scores and the verb "may" out.
+
+Output records (one per expression)::
+
+    {"text", "field", "start", "end", "value", "kind", "granularity", "range"?}
+
+``value`` is ISO 8601 at its granularity: ``2026``, ``2026-03``, ``2026-W10``, ``2026-03-04``,
+``2026-03-04T23`` (hour), ``2026-03-04T23:59`` with ``+02:00`` appended when the zone is known.
+Vague periods ("in recent days") get an ISO interval ``start/end`` as value and a ``range``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+__all__ = ["find_dates"]
+
+# --------------------------------------------------------------------------- vocabulary
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}  # fmt: skip
+_WEEKDAYS = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
+    "sunday": 6,
+}  # fmt: skip
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "a couple of": 2, "couple of": 2, "24": 24, "48": 48,
+}  # fmt: skip
+_VAGUE_WORDS = {"few", "a few", "several"}
+_MAY_LEADS = frozenset(
+    {"in", "since", "until", "early", "late", "mid", "mid-", "last", "next", "this", "in early",
+     "in late", "in mid-", "in mid", "until early", "until late", "by early", "by late"}
+)  # fmt: skip
+
+# Zone abbreviations: a fixed offset, or an IANA zone when daylight saving matters.
+_ZONES: dict[str, str | int] = {
+    "UTC": 0, "GMT": 0, "Z": 0, "BST": 60, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180,
+    "MSK": 180, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
+    "PST": -480, "PDT": -420, "JST": 540, "KST": 540, "IST": 330, "HKT": 480, "SGT": 480,
+    "AEST": 600, "AEDT": 660,
+    "ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
+    "PT": "America/Los_Angeles", "KYIV TIME": "Europe/Kyiv", "KIEV TIME": "Europe/Kyiv",
+    "MOSCOW TIME": "Europe/Moscow", "LONDON TIME": "Europe/London",
+    "TEHRAN TIME": "Asia/Tehran", "ISRAEL TIME": "Asia/Jerusalem", "BEIJING TIME": 480,
+}  # fmt: skip
+
+_MONTH_RE = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.?|Feb\.?|Mar\.|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept\.?|Sep\.?|Oct\.?|Nov\.?|Dec\.?)"
+)
+_WEEKDAY_RE = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_NUM_RE = (
+    r"(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a couple of"
+    r"|a few|several|few|an|a)"
+)
+_ORD = r"(?:st|nd|rd|th)?"
+_ZONE_RE = (
+    r"(?:(?:UTC|GMT)\s?[+-]\s?\d{1,2}(?::?\d{2})?|UTC|GMT|BST|CEST|CET|EEST|EET|MSK|EST|EDT|CST"
+    r"|CDT|MST|MDT|PST|PDT|JST|KST|IST|HKT|SGT|AEST|AEDT|ET|CT|MT|PT"
+    r"|(?:Kyiv|Kiev|Moscow|London|Tehran|Israel|Beijing|local) time)"
+)
+_AMPM_RE = r"(?:a\.m\.|p\.m\.|am\b|pm\b|AM\b|PM\b)"
+
+_FUTURE_CUE = re.compile(
+    r"\b(?:will|shall|won't|going to|due|set to|set for|scheduled|expected to|slated|plans? to"
+    r"|planned|upcoming|ahead of|would|is to|are to|next|until|by)\b|'ll\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<![ap]\.m)(?<!\b[A-Z])[.!?;]\s+(?=[A-Z\"'“])|\n")
+_PAST_CUE = re.compile(
+    r"\b(?:said|says|told|was|were|had|did|ago|last|met|held|took|came|went|left|began|fell|rose"
+    r"|won|lost|struck|saw|spoke|made|gave|sent|found|kept|brought)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r",|\band\b|\bbut\b|\bwhile\b")
+# A lowercase word after a bare year that still reads as a year ("in 2025 when ...").
+_COUNTED = frozenset(
+    ["people", "percent", "per", "staff", "police", "personnel", "crew", "km", "kg"]
+)
+_YEAR_FOLLOWERS = frozenset(
+    [
+        "and", "or", "but", "as", "when", "after", "before", "to", "from", "for", "with", "while",
+        "until", "amid", "despite", "the", "a", "an", "is", "was", "were", "had", "has", "have",
+        "it", "he", "she", "they", "we", "that", "which", "alone", "ahead", "compared", "than",
+        "through", "under", "on", "at", "in", "of", "by", "so", "if", "its", "their", "his",
+        "her", "there", "this",
+    ]
+)  # fmt: skip
+
+# --------------------------------------------------------------------------- patterns
+
+_P_ISO = re.compile(
+    r"(?<![\d.-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
+    r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::\d{2}(?:\.\d+)?)?(?P<z>Z|[+-]\d{2}:?\d{2})?)?(?![\d-])"
+)
+_P_ISO_WEEK = re.compile(r"(?<![\d-])(?P<y>\d{4})-W(?P<w>\d{2})(?![\d-])")
+# dd.mm.yy needs zero-padded day and month (versions like 3.8.18 are not dates);
+# letters may be glued on the left by scraping ("Iran04.03.26, 23:59").
+_P_DOT = re.compile(
+    r"(?<![\d.,$€£])(?:(?P<d2>\d{2})\.(?P<m2>\d{2})\.(?P<y2>\d{2})"
+    r"|(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}))(?!\.?\d)"
+    r"(?:,?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?!:?\d))?"
+)
+_P_SLASH = re.compile(r"(?<![\d/.$€£])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4}|\d{2})(?![\d/])")
+_P_MDY = re.compile(
+    rf"\b(?P<mon>{_MONTH_RE})\s+(?P<d>\d{{1,2}}){_ORD}(?:\s*[-–]\s*(?P<d_end>\d{{1,2}}){_ORD})?"
+    rf"(?![\d,.]\d|:\d|\s*%)(?:,?\s+(?P<y>\d{{4}})\b)?"
+)
+_P_DMY = re.compile(
+    rf"(?<![\d.,$€£])\b(?P<d>\d{{1,2}}){_ORD}(?:\s*[-–]\s*(?P<d_end>\d{{1,2}}){_ORD})?"
+    rf"\s+(?:of\s+)?(?P<mon>{_MONTH_RE})(?:,?\s+(?P<y>\d{{4}})\b)?"
+)
+_P_MONTH_YEAR = re.compile(
+    rf"\b(?:(?P<part>[Ee]arly|[Ll]ate|[Mm]id-?|[Ee]nd of|[Ss]tart of|[Bb]eginning of)\s*)?"
+    rf"(?P<mon>{_MONTH_RE}),?\s+(?P<y>(?:19|20)\d{{2}})(?!\d)"
+)
+_P_MONTH_BARE = re.compile(
+    r"(?:\b(?i:in|since|until|till|by|during|from|through|for|of|before|after|on|to|and)\s+"
+    r"(?:(?P<part2>early|late|mid-?|the end of|the start of)\s*)?"
+    r"|\b(?P<part>[Ee]arly|[Ll]ate|[Mm]id-)\s*"
+    r"|\b(?P<rel>[Ll]ast|[Nn]ext|[Tt]his)\s+)"
+    r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)\b(?!\s+\d)"
+)
+_P_YEAR = re.compile(
+    r"\b(?:[Ii]n|[Bb]etween|[Ss]ince|[Uu]ntil|[Tt]ill|[Bb]y|[Dd]uring|[Ff]rom|[Tt]hrough"
+    r"|[Bb]efore|[Aa]fter|[Tt]hroughout|[Ee]arly|[Ll]ate|[Mm]id-|end of|start of|to|and|of"
+    r"|[Ff]or)\s*(?P<y>(?:19|20)\d{2})\b"
+    r"(?![-–/.,]?\d|\s*%|'s)"
+)
+_P_WEEKDAY = re.compile(
+    rf"(?<!Black )(?<!Good )(?<!Cyber )(?<!Super )(?<!Holy )(?<!Ash )"
+    rf"\b(?:(?P<rel>[Ll]ast|[Nn]ext|[Tt]his|[Pp]ast|[Cc]oming)\s+)?(?P<wd>{_WEEKDAY_RE})"
+    rf"(?:\s+(?P<part>morning|afternoon|evening|night))?\b"
+)
+_P_DAYWORD = re.compile(
+    r"\b(?P<w>the day before yesterday|the day after tomorrow|yesterday|today|tomorrow|tonight"
+    r"|(?:this|last|yesterday|tomorrow)\s+(?:morning|afternoon|evening|night))\b",
+    re.IGNORECASE,
+)
+_P_PERIOD = re.compile(
+    r"\b(?:(?P<edge>earlier|later|early|late)\s+)?(?P<rel>this|last|next|past|coming)\s+"
+    r"(?P<unit>week|month|year|weekend)\b",
+    re.IGNORECASE,
+)
+_P_AGO = re.compile(
+    rf"\b(?P<n>{_NUM_RE})\s+(?P<unit>minute|hour|day|week|month|year)s?\s+ago\b", re.IGNORECASE
+)
+_P_IN_N = re.compile(
+    rf"\b(?:in|within)\s+(?P<n>{_NUM_RE})\s+(?P<unit>day|week|month|year)s?(?:'?\s*time)?\b"
+    r"(?!\s+of\b)",
+    re.IGNORECASE,
+)
+_P_SPAN = re.compile(
+    rf"\b(?:in|over|during|for|within)\s+(?:the\s+)?(?P<rel>recent|coming|past|last|next|previous)"
+    rf"\s+(?:(?P<n>{_NUM_RE})\s+)?(?P<unit>hour|day|week|month|year)(?P<pl>s?)\b",
+    re.IGNORECASE,
+)
+_P_TIME_AMPM = re.compile(
+    rf"(?<![\d:.,$€£])\b(?P<H>\d{{1,2}})(?:[:.](?P<M>\d{{2}}))?\s*(?P<ampm>{_AMPM_RE})"
+    rf"(?:\s*\(?(?P<z>{_ZONE_RE})\)?)?"
+)
+_P_TIME_24 = re.compile(
+    rf"(?<![\d:.,$€£])\b(?P<H>\d{{1,2}}):(?P<M>\d{{2}})(?!:?\d|\s*[-–]\s*\d)(?:\s*(?:hrs|h)\b)?"
+    rf"(?:\s*\(?(?P<z>{_ZONE_RE})\)?)?"
+)
+_P_TIME_WORD = re.compile(r"\b(?:at\s+)(?P<w>noon|midday|midnight)\b", re.IGNORECASE)
+
+_JOIN_DATE_TIME = re.compile(r"^(?:,?\s*(?:at|from|by|around|after|before)?\s*|\s*,\s*)$")
+_JOIN_TIME_DATE = re.compile(r"^(?:\s*,?\s*(?:on|of)?\s*)$")
+
+# --------------------------------------------------------------------------- resolution
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """A resolved expression before formatting."""
+
+    start: int
+    end: int
+    granularity: str
+    kind: str
+    day: date | None = None  # set for day/hour/minute granularity
+    year: int | None = None
+    month: int | None = None
+    week: tuple[int, int] | None = None
+    hour: int | None = None
+    minute: int | None = None
+    offset: timedelta | None = None
+    zone: str | None = None
+    rng: tuple[str, str] | None = None
+    interval: bool = False  # value is the range itself
+    time_only: bool = False
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Ctx:
+    text: str
+    pub: datetime
+    today: date
+    dayfirst: bool
+
+
+def _num(word: str) -> int | None:
+    word = word.lower().strip()
+    if word.isdigit():
+        return int(word)
+    if word in _VAGUE_WORDS:
+        return None
+    return _NUMBER_WORDS.get(word)
+
+
+def _month(word: str) -> int:
+    return _MONTHS[word.lower().rstrip(".")]
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _closest_year(ctx: _Ctx, m: int, d: int) -> date | None:
+    """A day without a year: the occurrence nearest to publication."""
+    options = [x for y in (ctx.today.year - 1, ctx.today.year, ctx.today.year + 1)
+               if (x := _safe_date(y, m, d)) is not None]  # fmt: skip
+    return min(options, key=lambda x: abs((x - ctx.today).days)) if options else None
+
+
+def _tense(ctx: _Ctx, start: int, end: int) -> int:
+    """+1 future, -1 past, 0 unknown, from cues around a span."""
+    if _is_future(ctx, start, end):
+        return 1
+    text = ctx.text
+    before = text[max(0, start - 80) : start]
+    return -1 if _PAST_CUE.search(before) or re.search(r"\b\w+ed\b", before) else 0
+
+
+def _is_future(ctx: _Ctx, start: int, end: int) -> bool:
+    """Tense heuristic around a span: a future cue before it in the clause, or after it when
+    the clause so far has no past-tense marker."""
+    text = ctx.text
+    window_start = max(0, start - 100)
+    left = window_start
+    for b in _SENTENCE_END.finditer(text, window_start, start):
+        left = b.end()
+    before = text[left:start]
+    if _FUTURE_CUE.search(before):
+        return True
+    if _PAST_CUE.search(before) or re.search(r"\b\w+ed\b", before):
+        return False
+    if len(before.split()) > 3:  # a cue after a long clause belongs to another verb
+        return False
+    nxt = _SENTENCE_END.search(text, end, end + 60)
+    stop = nxt.start() if nxt else end + 60
+    brk = _CLAUSE_BREAK.search(text, end, stop)
+    if brk and brk.start() > end + 1:
+        stop = brk.start()
+    return bool(_FUTURE_CUE.search(text[end:stop]))
+
+
+def _week_start(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def _zone_offset(zone: str | None, day: date, hour: int, minute: int) -> timedelta | None:
+    if not zone:
+        return None
+    z = re.sub(r"\s+", " ", zone.strip()).upper()
+    m = re.fullmatch(r"(?:UTC|GMT) ?([+-]) ?(\d{1,2})(?::?(\d{2}))?", z)
+    if m:
+        delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
+        return -delta if m.group(1) == "-" else delta
+    spec = _ZONES.get(z)
+    if spec is None:
+        return None
+    if isinstance(spec, int):
+        return timedelta(minutes=spec)
+    tz: tzinfo = ZoneInfo(spec)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz).utcoffset()
+
+
+def _iso_offset(offset: timedelta | None) -> str:
+    if offset is None:
+        return ""
+    total = int(offset.total_seconds() // 60)
+    sign = "-" if total < 0 else "+"
+    total = abs(total)
+    return f"{sign}{total // 60:02d}:{total % 60:02d}"
+
+
+def _hour24(hour: int, ampm: str | None) -> int | None:
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        pm = ampm.lower().startswith("p")
+        hour = hour % 12 + (12 if pm else 0)
+    return hour if 0 <= hour <= 23 else None
+
+
+def _day_hit(start: int, end: int, d: date, kind: str, priority: int = 2) -> _Hit:
+    return _Hit(start, end, "day", kind, day=d, priority=priority)
+
+
+def _day_range(start: int, end: int, a: date, b: date, kind: str, value_week: bool) -> _Hit:
+    rng = (a.isoformat(), b.isoformat())
+    if value_week:
+        iso = a.isocalendar()
+        return _Hit(start, end, "week", kind, week=(iso.year, iso.week), rng=rng)
+    return _Hit(start, end, "day", kind, rng=rng, interval=True)
+
+
+def _iso(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    d = _safe_date(int(m["y"]), int(m["m"]), int(m["d"]))
+    if d is None:
+        return None
+    if m["H"] is None:
+        return _day_hit(m.start(), m.end(), d, "absolute", 3)
+    hour, minute = int(m["H"]), int(m["M"])
+    if hour > 23 or minute > 59:
+        return None
+    offset = None
+    if m["z"]:
+        offset = _zone_offset("UTC" if m["z"] == "Z" else "UTC" + m["z"], d, hour, minute)
+    return _Hit(m.start(), m.end(), "minute", "absolute", day=d, hour=hour, minute=minute,
+                offset=offset, priority=3)  # fmt: skip
+
+
+def _iso_week(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    year, week = int(m["y"]), int(m["w"])
+    try:
+        a = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        return None
+    rng = (a.isoformat(), (a + timedelta(days=6)).isoformat())
+    return _Hit(m.start(), m.end(), "week", "absolute", week=(year, week), rng=rng, priority=3)
+
+
+def _dot(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    if m["d2"]:
+        d, mo, y = int(m["d2"]), int(m["m2"]), 2000 + int(m["y2"])
+    else:
+        d, mo, y = int(m["d"]), int(m["m"]), int(m["y"])
+    if not 1900 <= y <= 2100:
+        return None
+    day = _safe_date(y, mo, d)
+    if day is None:
+        return None
+    if m["H"] is not None:
+        hour, minute = int(m["H"]), int(m["M"])
+        if hour <= 23 and minute <= 59:
+            return _Hit(m.start(), m.end(), "minute", "absolute", day=day, hour=hour,
+                        minute=minute, priority=3)  # fmt: skip
+    end = m.end("y2") if m["d2"] else m.end("y")
+    return _day_hit(m.start(), end, day, "absolute", 3)
+
+
+def _slash(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    a, b, y = int(m["a"]), int(m["b"]), int(m["y"])
+    y = y + 2000 if y < 100 else y
+    d, mo = (a, b) if ctx.dayfirst else (b, a)
+    if mo > 12 and d <= 12:  # unambiguous the other way round
+        d, mo = mo, d
+    day = _safe_date(y, mo, d) if 1900 <= y <= 2100 else None
+    return _day_hit(m.start(), m.end(), day, "absolute", 3) if day else None
+
+
+def _month_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    mon = m["mon"]
+    if mon == "May" and m["y"] is None and m["d"] is None:
+        return None
+    month, d = _month(mon), int(m["d"])
+    if m["y"]:
+        day = _safe_date(int(m["y"]), month, d)
+        kind = "absolute"
+    else:
+        day = _closest_year(ctx, month, d)
+        kind = "absolute"
+    if day is None:
+        return None
+    if m["d_end"]:
+        end_day = _safe_date(day.year, month, int(m["d_end"]))
+        if end_day is None or end_day <= day:
+            return None
+        rng = (day.isoformat(), end_day.isoformat())
+        return _Hit(m.start(), m.end(), "day", kind, rng=rng, interval=True, priority=3)
+    return _day_hit(m.start(), m.end(), day, kind, 3)
+
+
+def _month_year(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    year, month = int(m["y"]), _month(m["mon"])
+    return _Hit(m.start(), m.end(), "month", "absolute", year=year, month=month, priority=2)
+
+
+def _month_bare(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    month = _month(m["mon"])
+    lead = m.group(0)[: m.start("mon") - m.start()].strip().lower()
+    if m["mon"] == "May" and lead not in _MAY_LEADS:
+        return None  # "spoke to May", "by May" may be a person
+    part = "rel" if m["rel"] else "part" if m["part"] else "part2" if m["part2"] else "mon"
+    start = m.start(part)
+    today = ctx.today
+    rel = (m["rel"] or "").lower()
+    if rel == "last":
+        year = today.year if month < today.month else today.year - 1
+    elif rel == "next":
+        year = today.year if month > today.month else today.year + 1
+    elif rel == "this":
+        year = today.year
+    else:
+        tense = _tense(ctx, start, m.end())
+        if tense > 0:
+            year = today.year if month >= today.month else today.year + 1
+        elif tense < 0:
+            year = today.year if month <= today.month else today.year - 1
+        else:  # no cue: the nearest such month
+            year = min(
+                (today.year - 1, today.year, today.year + 1),
+                key=lambda y: abs((y - today.year) * 12 + month - today.month),
+            )
+    return _Hit(start, m.end(), "month", "relative", year=year, month=month, priority=1)
+
+
+def _year(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    after = ctx.text[m.end() : m.end() + 30]
+    nxt = re.match(r"\s+([a-z]+)\b", after)
+    if nxt:
+        word = nxt.group(1)
+        plural = word.endswith("s") and not word.endswith("ss") and word not in _YEAR_FOLLOWERS
+        if plural or word in _COUNTED:
+            return None  # "to 2000 people", "for 2030 views"
+    return _Hit(m.start("y"), m.end("y"), "year", "absolute", year=int(m["y"]), priority=1)
+
+
+def _weekday(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    target = _WEEKDAYS[m["wd"].lower()]
+    today = ctx.today
+    rel = (m["rel"] or "").lower()
+    back = (today.weekday() - target) % 7
+    fwd = (target - today.weekday()) % 7
+    start = m.start("rel") if m["rel"] else m.start("wd")
+    if rel in ("last", "past"):
+        day = today - timedelta(days=back or 7)
+    elif rel in ("next", "coming"):
+        day = today + timedelta(days=fwd or 7)
+    elif _is_future(ctx, start, m.end()):
+        day = today + timedelta(days=fwd)
+    else:
+        day = today - timedelta(days=back)
+    return _day_hit(start, m.end(), day, "relative", 2)
+
+
+def _dayword(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    w = re.sub(r"\s+", " ", m["w"].lower())
+    shift = {
+        "the day before yesterday": -2, "the day after tomorrow": 2, "yesterday": -1,
+        "tomorrow": 1, "last night": -1,
+    }.get(w.split(" ")[0] if w.split(" ")[0] in ("yesterday", "tomorrow") else w, 0)  # fmt: skip
+    return _day_hit(m.start(), m.end(), ctx.today + timedelta(days=shift), "relative", 2)
+
+
+def _period(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    rel, unit = m["rel"].lower(), m["unit"].lower()
+    edge = (m["edge"] or "").lower()
+    today, s, e = ctx.today, m.start(), m.end()
+    step = {"this": 0, "last": -1, "past": -1, "next": 1, "coming": 1}[rel]
+    if rel == "past" and unit != "weekend":
+        # "the past week" is the rolling period before publication
+        days = {"week": 7, "month": 30, "year": 365}[unit]
+        return _day_range(s, e, today - timedelta(days=days), today - timedelta(days=1),
+                          "relative", False)  # fmt: skip
+    if unit == "weekend":
+        sat = _week_start(today) + timedelta(days=5)
+        if step == 0 and today.weekday() < 5 and not _is_future(ctx, s, e):
+            step = 0
+        sat += timedelta(days=7 * step)
+        return _day_range(s, e, sat, sat + timedelta(days=1), "relative", False)
+    if unit == "week":
+        mon = _week_start(today) + timedelta(days=7 * step)
+        if step == 0 and edge == "earlier":
+            return _day_range(s, e, mon, max(mon, today - timedelta(days=1)), "relative", True)
+        if step == 0 and edge == "later":
+            return _day_range(s, e, min(today + timedelta(days=1), mon + timedelta(days=6)),
+                              mon + timedelta(days=6), "relative", True)  # fmt: skip
+        return _day_range(s, e, mon, mon + timedelta(days=6), "relative", True)
+    if unit == "month":
+        idx = today.year * 12 + today.month - 1 + step
+        return _Hit(s, e, "month", "relative", year=idx // 12, month=idx % 12 + 1, priority=2)
+    return _Hit(s, e, "year", "relative", year=today.year + step, priority=2)
+
+
+def _ago(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    n = _num(m["n"])
+    unit = m["unit"].lower()
+    s, e = m.start(), m.end()
+    if n is None:  # "a few days ago": a rough range
+        if unit != "day":
+            return None
+        return _day_range(s, e, ctx.today - timedelta(days=6), ctx.today - timedelta(days=2),
+                          "relative", False)  # fmt: skip
+    return _shift(s, e, ctx, -n, unit)
+
+
+def _in_n(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    n = _num(m["n"])
+    if n is None:
+        return None
+    return _shift(m.start(), m.end(), ctx, n, m["unit"].lower())
+
+
+def _shift(s: int, e: int, ctx: _Ctx, n: int, unit: str) -> _Hit | None:
+    if unit in ("minute", "hour"):
+        moment = ctx.pub + (timedelta(minutes=n) if unit == "minute" else timedelta(hours=n))
+        return _Hit(s, e, unit, "relative", day=moment.date(), hour=moment.hour,
+                    minute=moment.minute, offset=moment.utcoffset(), priority=2)  # fmt: skip
+    if unit == "day":
+        return _day_hit(s, e, ctx.today + timedelta(days=n), "relative")
+    if unit == "week":
+        d = ctx.today + timedelta(weeks=n)
+        iso = d.isocalendar()
+        mon = _week_start(d)
+        rng = (mon.isoformat(), (mon + timedelta(days=6)).isoformat())
+        return _Hit(s, e, "week", "relative", week=(iso.year, iso.week), rng=rng, priority=2)
+    if unit == "month":
+        idx = ctx.today.year * 12 + ctx.today.month - 1 + n
+        return _Hit(s, e, "month", "relative", year=idx // 12, month=idx % 12 + 1, priority=2)
+    return _Hit(s, e, "year", "relative", year=ctx.today.year + n, priority=2)
+
+
+def _span(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    rel, unit = m["rel"].lower(), m["unit"].lower()
+    if not m["n"] and not m["pl"] and rel != "recent" and " the " not in m.group(0).lower():
+        return None  # "for next month" is a calendar period, handled by _period
+    n: int | None = 1
+    if m["n"]:
+        n = _num(m["n"])
+    elif rel == "recent" or m["pl"]:
+        n = {"hour": 24, "day": 7, "week": 4, "month": 6, "year": 3}[unit]
+    if n is None:  # "the past few days"
+        n = 5 if unit == "day" else 3
+    days = {"day": 1, "week": 7, "month": 30, "year": 365}.get(unit)
+    s, e, today = m.start(), m.end(), ctx.today
+    if unit == "hour":
+        days = max(1, (n + 23) // 24)
+    assert days is not None
+    total = n * days if unit != "hour" else days
+    if rel in ("coming", "next"):
+        return _day_range(s, e, today + timedelta(days=1), today + timedelta(days=total),
+                          "relative", False)  # fmt: skip
+    if unit == "hour":
+        return _day_range(s, e, today - timedelta(days=total), today, "relative", False)
+    return _day_range(s, e, today - timedelta(days=total), today - timedelta(days=1),
+                      "relative", False)  # fmt: skip
+
+
+def _time(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    hour = _hour24(int(m["H"]), m.groupdict().get("ampm"))
+    minute = int(m["M"] or 0)
+    if hour is None or minute > 59:
+        return None
+    offset = _zone_offset(m["z"], ctx.today, hour, minute)
+    return _Hit(m.start(), m.end(), "minute", "relative", day=ctx.today, hour=hour,
+                minute=minute, offset=offset, zone=m["z"], time_only=True,
+                priority=1)  # fmt: skip
+
+
+def _time_word(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    hour = 0 if m["w"].lower() == "midnight" else 12
+    return _Hit(m.start("w"), m.end(), "minute", "relative", day=ctx.today, hour=hour,
+                minute=0, time_only=True, priority=1)  # fmt: skip
+
+
+_RULES = (
+    (_P_ISO, _iso), (_P_ISO_WEEK, _iso_week), (_P_DOT, _dot), (_P_SLASH, _slash),
+    (_P_MDY, _month_day), (_P_DMY, _month_day), (_P_MONTH_YEAR, _month_year),
+    (_P_MONTH_BARE, _month_bare), (_P_YEAR, _year), (_P_WEEKDAY, _weekday),
+    (_P_DAYWORD, _dayword), (_P_PERIOD, _period), (_P_AGO, _ago), (_P_IN_N, _in_n),
+    (_P_SPAN, _span), (_P_TIME_AMPM, _time), (_P_TIME_24, _time), (_P_TIME_WORD, _time_word),
+)  # fmt: skip
+
+
+def _select(hits: list[_Hit]) -> list[_Hit]:
+    """Non-overlapping hits, longest (then highest priority) first."""
+    hits.sort(key=lambda h: (-(h.end - h.start), -h.priority, h.start))
+    taken: list[_Hit] = []
+    for h in hits:
+        if all(h.end <= t.start or h.start >= t.end for t in taken):
+            taken.append(h)
+    taken.sort(key=lambda h: h.start)
+    return taken
+
+
+def _merge_times(hits: list[_Hit], text: str) -> list[_Hit]:
+    """Join a day with an adjacent clock time: "Tuesday at 3 p.m. ET", "23:59, 4 March"."""
+    out: list[_Hit] = []
+    i = 0
+    while i < len(hits):
+        h = hits[i]
+        nxt = hits[i + 1] if i + 1 < len(hits) else None
+        if nxt is not None:
+            gap = text[h.end : nxt.start]
+            day_first = h.granularity == "day" and h.day is not None and nxt.time_only
+            time_first = h.time_only and nxt.granularity == "day" and nxt.day is not None
+            if day_first and _JOIN_DATE_TIME.match(gap):
+                out.append(_with_day(nxt, h, h.start, nxt.end))
+                i += 2
+                continue
+            if time_first and _JOIN_TIME_DATE.match(gap):
+                out.append(_with_day(h, nxt, h.start, nxt.end))
+                i += 2
+                continue
+        out.append(h)
+        i += 1
+    return out
+
+
+def _with_day(time_hit: _Hit, day_hit: _Hit, start: int, end: int) -> _Hit:
+    assert day_hit.day is not None and time_hit.hour is not None
+    offset = time_hit.offset
+    if time_hit.zone:
+        offset = _zone_offset(time_hit.zone, day_hit.day, time_hit.hour, time_hit.minute or 0)
+    return replace(time_hit, start=start, end=end, day=day_hit.day, kind=day_hit.kind,
+                   offset=offset, time_only=False)  # fmt: skip
+
+
+def _value(h: _Hit) -> str:
+    if h.interval and h.rng:
+        return f"{h.rng[0]}/{h.rng[1]}"
+    if h.granularity == "year":
+        return f"{h.year:04d}"
+    if h.granularity == "month":
+        return f"{h.year:04d}-{h.month:02d}"
+    if h.granularity == "week" and h.week:
+        return f"{h.week[0]:04d}-W{h.week[1]:02d}"
+    assert h.day is not None
+    if h.granularity == "day":
+        return h.day.isoformat()
+    if h.granularity == "hour":
+        return f"{h.day.isoformat()}T{h.hour:02d}{_iso_offset(h.offset)}"
+    return f"{h.day.isoformat()}T{h.hour:02d}:{h.minute:02d}{_iso_offset(h.offset)}"
+
+
+def find_dates(
+    text: str, published_at: datetime, *, dayfirst: bool = True, field: str = "text"
+) -> list[dict]:
+    """All date/time expressions in ``text`` resolved against ``published_at`` (tz-aware)."""
+    if not text:
+        return []
+    if published_at.tzinfo is None:
+        published_at = published_at.replace(tzinfo=UTC)
+    ctx = _Ctx(text, published_at, published_at.date(), dayfirst)
+    hits: list[_Hit] = []
+    for pattern, rule in _RULES:
+        for m in pattern.finditer(text):
+            hit = rule(m, ctx)
+            if hit is not None:
+                hits.append(hit)
+    out = []
+    for h in _merge_times(_select(hits), text):
+        rec: dict = {
+            "text": text[h.start : h.end],
+            "field": field,
+            "start": h.start,
+            "end": h.end,
+            "value": _value(h),
+            "kind": h.kind,
+            "granularity": h.granularity,
+        }
+        if h.rng:
+            rec["range"] = {"start": h.rng[0], "end": h.rng[1]}
+        out.append(rec)
+    return out

@@ -1,0 +1,295 @@
+"""Canonical entities from gazetteer hits and statistical NER spans (pure; no spaCy here).
+
+Steps, per article:
+
+1. gazetteer matches over the whole title and text (Aho-Corasick, word-boundary checked);
+2. NER spans (from the lead only, by default) are cleaned: no DATE/CARDINAL/MONEY-like labels,
+   no leading "the", possessive "'s" or job titles, nothing spanning a line break;
+3. overlaps: a NER span strictly containing a gazetteer hit wins ("Bank of Israel"), otherwise
+   the gazetteer wins;
+4. NER names are canonicalised by exact then fuzzy (``fuzz.ratio``) alias match within the type;
+5. names found in the lead are propagated to later mentions in the body, surnames included;
+6. within-document linking: a bare surname goes to the full name in the same article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from service.enrich.gazetteer import GazEntry, Gazetteer, entity_id
+
+__all__ = ["NER_LABELS", "NerSpan", "extract_entities"]
+
+# spaCy OntoNotes labels -> ours; anything else (DATE, CARDINAL, MONEY, ...) is dropped.
+NER_LABELS = {
+    "PERSON": "PERSON", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "FAC": "LOC", "NORP": "NORP",
+    "EVENT": "EVENT", "PRODUCT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC",
+}  # fmt: skip
+
+_TITLES = re.compile(
+    r"^(?:(?:(?:former|then|acting|interim|incoming|outgoing|deputy|vice|US|U\.S\.|Israeli"
+    r"|Iranian|Ukrainian|Russian|British|French|German|Chinese|American|Special|Foreign"
+    r"|Defen[cs]e|Prime|Finance|Interior|Health|Crown|Supreme|Chief|Senior|Presidential"
+    r"|National Security|Secretary of State|Secretary|Minister|President|Chancellor"
+    r"|Speaker|Leader|Envoy|Adviser|Advisor|Spokesman|Spokeswoman|Spokesperson|King|Queen"
+    r"|Prince|Princess|Pope|Emir|Sheikh|Ayatollah|Senator|Sen\.|Rep\.|Gov\.|Governor"
+    r"|Mayor|General|Gen\.|Lt\.|Col\.|Colonel|Commander|Admiral|Judge|Justice|Dr\.|Dr"
+    r"|Mr\.|Mrs\.|Ms\.|Mr|Mrs|Ms|Sir|Dame|Lord|Lady|CEO|chief executive|coach|striker"
+    r"|midfielder|goalkeeper|defender|manager|captain|star|actor|singer|journalist)\s+)+)"
+)
+# Head-word cues that fix the small model's most common type confusions.
+_EVENT_PREFIX = re.compile(r"(?:Storm|Hurricane|Cyclone|Typhoon|Tropical Storm|Operation)\s+$")
+_TYPE_BY_HEAD = [
+    (re.compile(r"^(?:Storm|Hurricane|Cyclone|Typhoon|Operation|COP\d+)\b|\b(?:Open|Finals|Cup"
+                r"|Games|Olympics|Championships?|Summit|Festival|War)$"), "EVENT"),
+    (re.compile(r"\b(?:Forces|Army|Party|Committee|Office|Agency|Service|Department|Ministry"
+                r"|Council|Bank|Group|Corp\.?|Inc\.?|Ltd|University|Center|Centre|Association"
+                r"|Union|Organi[sz]ation|Federation|Institute|Commission|Court|Police)$"), "ORG"),
+    (re.compile(r"\b(?:Arena|Stadium|Palace|Square|Airport|Bridge|Highway|Peninsula|peninsula"
+                r"|Mountains|River|Sea|Ocean|Lake|Islands?|Valley|Desert|Park|Strait)$"), "LOC"),
+    (re.compile(r"\b(?:County|Province|Oblast|Region|State)$"), "GPE"),
+]  # fmt: skip
+_PLACE_CUE = re.compile(
+    r"(?:\b(?:in|near|outside|northern|southern|eastern|western|central|town of|city of"
+    r"|village of|region of|province of|territory of|capital)\s+)$"
+)
+_LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
+_TRAILING = re.compile(r"(?:['’]s|['’])$")
+_EDGE_PUNCT = " \t\"'“”‘’()[]{},.;:!?-–—•*|/"
+
+
+@dataclass(frozen=True, slots=True)
+class NerSpan:
+    """A statistical NER span: character offsets into one field, OntoNotes label."""
+
+    field: str
+    start: int
+    end: int
+    label: str
+
+
+@dataclass(slots=True)
+class _Mention:
+    field: str
+    start: int
+    end: int
+    text: str
+    type: str
+    entry: GazEntry | None
+    weak: bool = False
+    from_ner: bool = False
+    key: str = ""  # canonical id once resolved
+    name: str = ""
+
+
+def _clean_span(text: str, start: int, end: int, etype: str) -> tuple[int, int] | None:
+    """Trim noise off a NER span; ``None`` if nothing entity-like is left."""
+    surface = text[start:end]
+    if "\n" in surface:  # scraped lines glued together: keep the first line
+        cut = surface.index("\n")
+        end = start + cut
+        surface = surface[:cut]
+    # strip edges repeatedly: punctuation, "the", possessive, job titles
+    for _ in range(4):
+        before = (start, end)
+        stripped = surface.lstrip(_EDGE_PUNCT)
+        start += len(surface) - len(stripped)
+        surface = stripped
+        m = _LEADING_THE.match(surface)
+        if m:
+            start += m.end()
+            surface = surface[m.end() :]
+        if etype == "PERSON":
+            m = _TITLES.match(surface)
+            if m and m.end() < len(surface):
+                start += m.end()
+                surface = surface[m.end() :]
+        m2 = _TRAILING.search(surface)
+        if m2:
+            end -= len(m2.group(0))
+            surface = surface[: m2.start()]
+        tail = re.search(r"(?:\s+[a-z][\w-]*)+$", surface)
+        if tail and tail.start() > 0:
+            end -= len(surface) - tail.start()
+            surface = surface[: tail.start()]
+        stripped = surface.rstrip(_EDGE_PUNCT.replace(".", ""))
+        end -= len(surface) - len(stripped)
+        surface = stripped
+        if (start, end) == before:
+            break
+    if len(surface) < 2 or not any(c.isupper() for c in surface):
+        return None
+    if not any(c.isalpha() for c in surface):
+        return None
+    if etype == "PERSON" and (any(c.isdigit() for c in surface) or len(surface.split()) > 4):
+        return None
+    return start, end
+
+
+def _retype(text: str, start: int, end: int, etype: str) -> tuple[str, int]:
+    """Correct the label from head words and context ("Hurricane Melissa" is an EVENT,
+    "in Rotterdam" a place); may extend the span left over an event prefix."""
+    prefix = _EVENT_PREFIX.search(text, max(0, start - 20), start)
+    if prefix and prefix.end() == start:
+        return "EVENT", prefix.start()
+    surface = text[start:end]
+    for pattern, label in _TYPE_BY_HEAD:
+        if pattern.search(surface):
+            return label, start
+    place = _PLACE_CUE.search(text, max(0, start - 20), start)
+    if etype in ("ORG", "PERSON") and " " not in surface and place:
+        return "GPE", start
+    return etype, start
+
+
+def _overlaps(a: _Mention, b: _Mention) -> bool:
+    return a.field == b.field and a.start < b.end and b.start < a.end
+
+
+def _merge(gaz: list[_Mention], ner: list[_Mention], gazetteer: Gazetteer) -> list[_Mention]:
+    """Resolve overlaps between gazetteer hits and NER spans."""
+    kept_ner: list[_Mention] = []
+    dropped_gaz: set[int] = set()
+    for n in ner:
+        inside = [i for i, g in enumerate(gaz) if _overlaps(n, g)]
+        if not inside:
+            kept_ner.append(n)
+            continue
+        contains_all = all(n.start <= gaz[i].start and gaz[i].end <= n.end for i in inside)
+        longer = any((n.end - n.start) > (gaz[i].end - gaz[i].start) for i in inside)
+        if contains_all and longer and gazetteer.lookup(n.text) is None:
+            kept_ner.append(n)
+            dropped_gaz.update(inside)
+    return [g for i, g in enumerate(gaz) if i not in dropped_gaz] + kept_ner
+
+
+def _canonicalise(m: _Mention, gazetteer: Gazetteer) -> None:
+    """Give a NER mention a gazetteer entry by exact, then fuzzy, alias match."""
+    entry = gazetteer.lookup(m.text)
+    if entry is None:
+        entry = gazetteer.fuzzy(m.text, m.type)
+    if entry is not None:
+        m.entry = entry
+        m.type = entry.type
+
+
+def _word_re(forms: Iterable[str]) -> re.Pattern[str] | None:
+    alts = sorted({f for f in forms if len(f) >= 3}, key=len, reverse=True)
+    if not alts:
+        return None
+    body = "|".join(re.escape(a) for a in alts)
+    return re.compile(rf"(?<![\w@#-])(?:{body})(?![^\W\d_]|-)")
+
+
+def _propagate(mentions: list[_Mention], fields: dict[str, str], lead_end: int) -> list[_Mention]:
+    """Find later mentions of names the lead's NER found, in text not already covered."""
+    seeds = [m for m in mentions if m.from_ner]
+    if not seeds:
+        return mentions
+    forms: dict[str, _Mention] = {}
+    for m in seeds:
+        forms.setdefault(m.text, m)
+        parts = m.text.split()
+        if m.type == "PERSON" and len(parts) >= 2 and parts[-1][:1].isupper():
+            forms.setdefault(parts[-1], m)
+    pattern = _word_re(forms)
+    if pattern is None:
+        return mentions
+    out = list(mentions)
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for m in mentions:
+        taken.setdefault(m.field, []).append((m.start, m.end))
+    for fname, ftext in fields.items():
+        spans = taken.setdefault(fname, [])
+        start_at = lead_end if fname == "text" else len(ftext)
+        for hit in pattern.finditer(ftext, start_at):
+            s, e = hit.span()
+            if any(s < te and ts < e for ts, te in spans):
+                continue
+            src = forms[hit.group(0)]
+            spans.append((s, e))
+            out.append(_Mention(fname, s, e, hit.group(0), src.type, src.entry, False, False))
+    return out
+
+
+def _link(mentions: list[_Mention]) -> None:
+    """Assign canonical keys; bare surnames join the full name seen in the same article."""
+    full_people: dict[str, list[_Mention]] = {}
+    for m in mentions:
+        if m.type == "PERSON" and len(m.text.split()) >= 2:
+            full_people.setdefault(m.text.split()[-1], []).append(m)
+    present_ids = {m.entry.id for m in mentions if m.entry is not None and not m.weak}
+    for m in mentions:
+        if m.type == "PERSON" and " " not in m.text:
+            fulls = full_people.get(m.text, [])
+            if m.weak and m.entry is not None and m.entry.id not in present_ids:
+                others = [f for f in fulls if f.entry is None]
+                if others:  # "John Harris ... Harris" is not Kamala Harris
+                    m.entry, m.weak = None, False
+                    m.name = others[0].text
+            elif m.entry is None and fulls:
+                target = fulls[0]
+                m.entry = target.entry
+                if target.entry is None:
+                    m.name = target.text
+        if m.entry is not None:
+            m.key, m.name, m.type = m.entry.id, m.entry.name, m.entry.type
+        else:
+            m.name = m.name or m.text
+            m.key = entity_id(m.type, m.name)
+
+
+def extract_entities(
+    title: str,
+    text: str,
+    ner_spans: Sequence[NerSpan],
+    gazetteer: Gazetteer,
+    *,
+    lead_end: int | None = None,
+) -> list[dict]:
+    """Canonical entities of one article, ordered by first mention (title first).
+
+    ``ner_spans`` carry offsets into ``title`` or ``text``; ``lead_end`` is where NER stopped
+    in ``text`` (``None``: NER saw all of it, nothing to propagate).
+    """
+    fields = {"title": title, "text": text}
+    gaz: list[_Mention] = []
+    for fname, ftext in fields.items():
+        for h in gazetteer.find(ftext):
+            entry = h.entry
+            gaz.append(
+                _Mention(fname, h.start, h.end, ftext[h.start : h.end], entry.type, entry, h.weak)
+            )
+    ner: list[_Mention] = []
+    for span in ner_spans:
+        etype = NER_LABELS.get(span.label)
+        ftext = fields[span.field]
+        if etype is None:
+            continue
+        cleaned = _clean_span(ftext, span.start, span.end, etype)
+        if cleaned is None:
+            continue
+        s, e = cleaned
+        etype, s = _retype(ftext, s, e, etype)
+        ner.append(_Mention(span.field, s, e, ftext[s:e], etype, None, from_ner=True))
+    mentions = _merge(gaz, ner, gazetteer)
+    for m in mentions:
+        if m.entry is None:
+            _canonicalise(m, gazetteer)
+    if lead_end is not None:
+        mentions = _propagate(mentions, fields, lead_end)
+    _link(mentions)
+    order = {"title": 0, "text": 1}
+    mentions.sort(key=lambda m: (order[m.field], m.start))
+    grouped: dict[str, dict] = {}
+    for m in mentions:
+        ent = grouped.get(m.key)
+        if ent is None:
+            ent = grouped[m.key] = {
+                "id": m.key, "name": m.name, "type": m.type, "mentions": [], "count": 0,
+            }  # fmt: skip
+        ent["mentions"].append({"text": m.text, "field": m.field, "start": m.start, "end": m.end})
+        ent["count"] += 1
+    return list(grouped.values())

@@ -1,0 +1,129 @@
+"""Date rules, traps and the seed article (pure functions, no model)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from service.enrich.dates import find_dates
+
+PUB = datetime.fromisoformat("2026-03-05T14:30:00+02:00")  # a Thursday, ISO week 2026-W10
+SEED = Path(__file__).resolve().parents[2].parent / "shared/seeds/unn-secret-talks-2026-03-05.txt"
+
+
+def one(text: str, pub: datetime = PUB, **kw: bool) -> dict:
+    found = find_dates(text, pub, **kw)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "value"),
+    [
+        ("teaser 04.03.26, 23:59 • 3016 views", "04.03.26, 23:59", "2026-03-04T23:59"),
+        ("dated 2026-03-02 in the file", "2026-03-02", "2026-03-02"),
+        ("signed on March 1, 2026.", "March 1, 2026", "2026-03-01"),
+        ("expires on 15 March.", "15 March", "2026-03-15"),
+        ("born on 12/03/1961", "12/03/1961", "1961-03-12"),
+        ("until 31.12.2027 at least", "31.12.2027", "2027-12-31"),
+        ("elections in May 2026.", "May 2026", "2026-05"),
+        ("signed in 2015.", "2015", "2015"),
+        ("week 2026-W10 data", "2026-W10", "2026-W10"),
+        ("at 2026-03-04T10:00Z", "2026-03-04T10:00Z", "2026-03-04T10:00+00:00"),
+        ("approved it yesterday.", "yesterday", "2026-03-04"),
+        ("Two days ago the army said", "Two days ago", "2026-03-03"),
+        ("Strikes continued last week.", "last week", "2026-W09"),
+        ("due next month in Brussels", "next month", "2026-04"),
+        ("fell this morning", "this morning", "2026-03-05"),
+        ("resigned three hours ago", "three hours ago", "2026-03-05T11+02:00"),
+        ("They met on Tuesday.", "Tuesday", "2026-03-03"),
+        ("They will meet on Tuesday.", "Tuesday", "2026-03-10"),
+        ("The firm said on Thursday it grew.", "Thursday", "2026-03-05"),
+        (
+            "The vote is set for 3 p.m. ET on Monday.",
+            "3 p.m. ET on Monday",
+            "2026-03-09T15:00-04:00",
+        ),
+        (
+            "It took effect at 14:00 GMT on Wednesday.",
+            "14:00 GMT on Wednesday",
+            "2026-03-04T14:00+00:00",
+        ),
+        ("Results at 10:00 CET.", "10:00 CET", "2026-03-05T10:00+01:00"),
+        ("in mid-March", "mid-March", "2026-03"),
+    ],
+)
+def test_rules(text: str, surface: str, value: str) -> None:
+    d = one(text)
+    assert (d["text"], d["value"]) == (surface, value)
+    assert text[d["start"] : d["end"]] == surface
+
+
+def test_earlier_this_week_is_a_range_in_the_publication_week() -> None:
+    d = one("Earlier this week, intelligence services received information.")
+    assert d["kind"] == "relative" and d["granularity"] == "week"
+    assert d["value"] == "2026-W10"
+    assert d["range"] == {"start": "2026-03-02", "end": "2026-03-04"}
+
+
+def test_in_recent_days_is_a_range_before_publication() -> None:
+    d = one("through third countries in recent days.")
+    assert d["range"] == {"start": "2026-02-26", "end": "2026-03-04"}
+    assert d["value"] == "2026-02-26/2026-03-04"
+
+
+def test_day_month_range() -> None:
+    d = one("The conference was held on 2-3 March in Paris.")
+    assert d["range"] == {"start": "2026-03-02", "end": "2026-03-03"}
+
+
+def test_dayfirst_false_reads_month_first() -> None:
+    assert one("on 03/12/2025", dayfirst=False)["value"] == "2025-03-12"
+    assert one("on 03/12/2025")["value"] == "2025-12-03"
+
+
+def test_fields_offsets_and_kinds() -> None:
+    d = one("Police said the suspect was arrested on 28.06.2025 in Berlin.")
+    assert d["field"] == "text" and d["kind"] == "absolute" and d["granularity"] == "day"
+    assert find_dates("on Friday", PUB, field="title")[0]["field"] == "title"
+
+
+def test_naive_published_at_is_taken_as_utc() -> None:
+    assert one("yesterday", datetime(2026, 3, 5, 12))["value"] == "2026-03-04"
+
+
+@pytest.mark.parametrize(
+    "trap",
+    [
+        "The video got 3016 views.",
+        "The ticket costs $43.",
+        "The fund holds $43.450.22 in reserve.",
+        "US and Iran may have held secret talks.",
+        "We treated these messages as nonsense.",
+        "The team won 3-1 at home.",
+        "The match ended 2:1.",
+        "Call 0800 500 335 or +380 44 123 4567.",
+        "Unemployment rose to 7.5% and inflation to 12.3 percent.",
+        "More than 2030 people signed it.",
+        "Version 3.8.18 was released.",
+        "Room 1204 of building 2026.",
+        "The shop is open 24/7.",
+        "Black Friday sales rose.",
+        "He spoke to May about it.",
+    ],
+)
+def test_traps_yield_no_date(trap: str) -> None:
+    assert find_dates(trap, PUB) == []
+
+
+def test_seed_article_raw_text() -> None:
+    if not SEED.exists():
+        pytest.skip("shared seed article missing")
+    found = {d["text"]: d for d in find_dates(SEED.read_text("utf-8"), PUB)}
+    assert found["04.03.26, 23:59"]["value"] == "2026-03-04T23:59"
+    assert found["05.03.26, 00:12"]["value"] == "2026-03-05T00:12"
+    assert found["Earlier this week"]["range"]["start"] == "2026-03-02"
+    assert "in recent days" in found
+    assert not any("3016" in t or "43" in t for t in found)

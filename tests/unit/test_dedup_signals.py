@@ -1,0 +1,130 @@
+"""Each dedup signal on its own: normalisation, MinHash/LSH, containment, numbers, scoring."""
+
+from __future__ import annotations
+
+from service.dedup import scoring, signatures
+from service.dedup.normalize import exact_hash, normalize_text
+from tests.unit.dedup_samples import QUAKE_ECUADOR, QUAKE_PERU
+
+
+def sig(text: str) -> tuple[list[int], int]:
+    sh = signatures.shingles(signatures.words(normalize_text(text)))
+    return signatures.minhash(sh), len(sh)
+
+
+def est_j(a: str, b: str) -> float:
+    (sa, _), (sb, _) = sig(a), sig(b)
+    pack = signatures.pack_signature
+    return signatures.jaccard(
+        signatures.unpack_signature(pack(sa)), signatures.unpack_signature(pack(sb))
+    )
+
+
+def test_normalize_nfkc_case_whitespace_and_boilerplate() -> None:
+    raw = "Ｔｈｅ  QUICK\tbrown fox\n• 32 views\nRead also: something else\nBy Jane Doe\njumps."
+    assert normalize_text(raw) == "the quick brown fox jumps."
+
+
+def test_exact_hash_ignores_form_but_not_content() -> None:
+    a = exact_hash(normalize_text("Hello   World\n\nAdvertisement\nSecond line"))
+    b = exact_hash(normalize_text("hello world\nsecond   LINE"))
+    c = exact_hash(normalize_text("hello world\nthird line"))
+    assert a == b != c
+    assert len(a) == 32
+
+
+def test_shingles_are_distinct_word_5_grams() -> None:
+    toks = list("abcdefabcde")
+    sh = signatures.shingles(toks)
+    assert sh[0] == "a b c d e" and len(sh) == len(set(sh)) == 6
+    assert signatures.shingles(["short", "text"]) == ["short text"]
+    assert signatures.shingles([]) == []
+
+
+def test_minhash_is_deterministic_and_estimates_jaccard() -> None:
+    assert sig(QUAKE_PERU) == sig(QUAKE_PERU)
+    assert len(sig(QUAKE_PERU)[0]) == signatures.NUM_PERM
+    edited = QUAKE_PERU.replace("searching", "combing").replace("promised", "pledged")
+    assert est_j(QUAKE_PERU, edited) > 0.75
+    assert est_j(QUAKE_PERU, QUAKE_ECUADOR) < 0.3
+
+
+def test_lsh_band_keys_meet_for_near_copies_only() -> None:
+    base = set(signatures.band_keys(sig(QUAKE_PERU)[0]))
+    edited = QUAKE_PERU.replace("searching", "combing")
+    assert len(base) == signatures.BANDS
+    assert base & set(signatures.band_keys(sig(edited)[0]))
+    assert not base & set(signatures.band_keys(sig("an unrelated text about football " * 3)[0]))
+
+
+def test_containment_of_a_truncated_copy() -> None:
+    half = QUAKE_PERU[: len(QUAKE_PERU) // 2]
+    (sa, na), (sb, nb) = sig(QUAKE_PERU), sig(half)
+    j = signatures.jaccard(
+        signatures.unpack_signature(signatures.pack_signature(sa)),
+        signatures.unpack_signature(signatures.pack_signature(sb)),
+    )
+    assert j < 0.7
+    assert signatures.containment(j, na, nb) >= 0.8
+    assert signatures.containment(0.9, 10, 12) == 0.0  # too small to trust
+
+
+def test_number_extraction_and_check() -> None:
+    assert signatures.numbers("1,200 people, magnitude 6.7 at 14:32") == [
+        "1200",
+        "14",
+        "32",
+        "6.7",
+    ]
+    peru = signatures.numbers(normalize_text(QUAKE_PERU))
+    ecuador = signatures.numbers(normalize_text(QUAKE_ECUADOR))
+    assert signatures.number_check(peru, peru) == (True, 1.0)
+    assert signatures.number_check(peru, peru[:3])[0]  # truncated copy keeps a subset
+    assert not signatures.number_check(peru, ecuador)[0]
+    assert signatures.number_check(["5"], ecuador)[0]  # too few numbers to judge
+
+
+def test_templated_earthquake_with_other_magnitude_is_not_a_near_copy() -> None:
+    other = QUAKE_PERU.replace("6.7", "5.8").replace("five", "two").replace("1,200", "90")
+    other = other.replace("14:32", "03:10").replace("38", "10").replace("60", "15")
+    assert est_j(QUAKE_PERU, other) >= 0.5  # MinHash alone would call it a copy
+    a = signatures.numbers(normalize_text(QUAKE_PERU))
+    b = signatures.numbers(normalize_text(other))
+    assert not signatures.number_check(a, b)[0]
+
+
+def test_terms_and_tfidf_cosine() -> None:
+    a = scoring.terms("peru quake kills five", "the quake struck arequipa")
+    assert a["quake"] == 3 and "the" not in a
+    b = scoring.terms("arequipa earthquake: five dead in peru", "")
+    c = scoring.terms("stocks rally on wall street", "")
+    assert scoring.tfidf_cosine(a, a, {}) > 0.999
+    assert scoring.tfidf_cosine(a, b, {}) > scoring.tfidf_cosine(a, c, {}) == 0.0
+    # weighting the rare shared term up raises the cosine
+    assert scoring.tfidf_cosine(a, b, {"arequipa": 5.0}) > scoring.tfidf_cosine(a, b, {})
+    assert scoring.idf(1, 100) > scoring.idf(50, 100)
+
+
+def test_entity_overlap_is_rarity_weighted() -> None:
+    story = {"Q419": ["Peru", 3], "Q30": ["United States", 9]}
+    weights = {"Q419": 4.0, "Q30": 1.0, "Q736": 4.0}
+    share, shared = scoring.entity_overlap(["Q419", "Q736"], story, weights)
+    assert shared == ["Q419"] and share == 0.5
+    share_common, _ = scoring.entity_overlap(["Q30", "Q736"], story, weights)
+    assert share_common == 0.2
+    assert scoring.entity_overlap([], story, weights) == (0.0, [])
+
+
+def test_date_agreement() -> None:
+    assert scoring.date_agreement(["2026-03-04"], ["2026-03-05"]) == 1.0
+    assert scoring.date_agreement(["2026-03-04"], ["2026-03-20"]) == -1.0
+    assert scoring.date_agreement(["2026-03-04"], ["2026-03-06"]) == 0.0
+    assert scoring.date_agreement([], ["2026-03-06"]) == 0.0
+
+
+def test_story_model_loads_and_is_monotone() -> None:
+    model = scoring.load_story_model()
+    low = {"cosine": 0.05, "entities": 0.0, "dates": -1.0, "numbers": 1.0}
+    high = {"cosine": 0.6, "entities": 0.8, "dates": 1.0, "numbers": 0.0}
+    assert model.probability(low) < model.threshold <= model.probability(high)
+    assert scoring.StoryModel.from_dict(model.to_dict()) == model

@@ -1,0 +1,136 @@
+"""Entities: gazetteer, cleaning, linking, propagation and the seed article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.enrich import Enricher, load_pipeline
+from service.enrich.entities import NerSpan, extract_entities
+from service.enrich.gazetteer import Gazetteer, entity_id, slug
+
+SEED = Path(__file__).resolve().parents[2].parent / "shared/seeds/unn-secret-talks-2026-03-05.txt"
+SEED_TITLE = (
+    "US and Iran may have held secret talks behind Israel's back, Netanyahu demands explanation"
+)
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    return Gazetteer.load()
+
+
+def by_id(ents: list[dict]) -> dict[str, dict]:
+    return {e["id"]: e for e in ents}
+
+
+def test_slug_and_id() -> None:
+    assert slug("Élysée Palace") == "elysee-palace"
+    assert entity_id("PERSON", "Benjamin Netanyahu") == "person:benjamin-netanyahu"
+
+
+def test_gazetteer_size_and_lookup(gaz: Gazetteer) -> None:
+    assert 200 <= len(gaz) <= 450
+    entry = gaz.lookup("IDF")
+    assert entry is not None and entry.name == "Israel Defense Forces"
+    assert gaz.fuzzy("Volodymir Zelensky", "PERSON") is not None
+
+
+def test_gazetteer_word_boundaries(gaz: Gazetteer) -> None:
+    hits = gaz.find("USAID and Iranians; the UNNs; Iran04.03.26")
+    names = [(h.entry.name, h.start) for h in hits]
+    assert ("Iranian", 10) in names
+    assert ("Iran", 30) in names  # digits glued on by scraping are allowed
+    assert all(n != "United States" for n, _ in names)
+    assert all(n != "UNN" for n, _ in names)
+
+
+def test_pure_merge_strips_the_and_possessive(gaz: Gazetteer) -> None:
+    text = "The Acme Widgets's plant in the Lower Dale opened."
+    spans = [NerSpan("text", 0, 19, "ORG"), NerSpan("text", 28, 42, "LOC")]
+    ents = extract_entities("", text, spans, gaz)
+    assert [(e["name"], e["type"]) for e in ents] == [
+        ("Acme Widgets", "ORG"),
+        ("Lower Dale", "LOC"),
+    ]
+    m = ents[0]["mentions"][0]
+    assert text[m["start"] : m["end"]] == "Acme Widgets"
+
+
+def test_non_entity_labels_dropped(gaz: Gazetteer) -> None:
+    text = "Some 3016 views and $43 on Tuesday."
+    spans = [NerSpan("text", 5, 9, "CARDINAL"), NerSpan("text", 20, 23, "MONEY"),
+             NerSpan("text", 27, 34, "DATE")]  # fmt: skip
+    assert extract_entities("", text, spans, gaz) == []
+
+
+def test_surname_links_to_full_name_of_unknown_person(gaz: Gazetteer) -> None:
+    text = "Stepan Haftko wrote the piece. Later, Haftko added details."
+    spans = [NerSpan("text", 0, 13, "PERSON")]
+    ents = extract_entities("", text, spans, gaz, lead_end=31)
+    assert len(ents) == 1 and ents[0]["id"] == "person:stepan-haftko" and ents[0]["count"] == 2
+
+
+def test_weak_surname_prefers_person_in_article(gaz: Gazetteer) -> None:
+    text = "John Harris, a farmer, spoke. Harris said the harvest failed."
+    spans = [NerSpan("text", 0, 11, "PERSON")]
+    ents = extract_entities("", text, spans, gaz, lead_end=len(text))
+    assert [e["id"] for e in ents] == ["person:john-harris"]
+    assert ents[0]["count"] == 2
+
+
+def test_propagation_beyond_lead(gaz: Gazetteer) -> None:
+    text = (
+        "Acme Widgets Ltd opened a plant. " + "Filler words here. " * 30 + "Acme Widgets Ltd grew."
+    )
+    spans = [NerSpan("text", 0, 16, "ORG")]
+    ents = extract_entities("", text, spans, gaz, lead_end=33)
+    assert ents[0]["count"] == 2
+
+
+def test_load_pipeline_is_cached_and_lean(enricher: Enricher) -> None:
+    assert load_pipeline() is enricher
+    assert "parser" not in enricher.nlp.pipe_names and "ner" in enricher.nlp.pipe_names
+
+
+def test_output_shape(enricher: Enricher) -> None:
+    ents = enricher.entities(
+        "Zelensky meets Macron", "Volodymyr Zelensky met Emmanuel Macron in Paris."
+    )
+    assert ents[0]["id"] == "person:volodymyr-zelensky"
+    for e in ents:
+        assert set(e) == {"id", "name", "type", "mentions", "count"}
+        assert e["type"] in {"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "MISC"}
+        assert e["count"] == len(e["mentions"])
+        for m in e["mentions"]:
+            assert set(m) == {"text", "field", "start", "end"}
+
+
+def test_language(enricher: Enricher) -> None:
+    assert enricher.language("Talks", "The talks were held in Geneva and the sides said") == "en"
+    assert enricher.language("Переговори", "Україна і США провели переговори") == "uk"
+
+
+def test_seed_article(enricher: Enricher) -> None:
+    if not SEED.exists():
+        pytest.skip("shared seed article missing")
+    text = SEED.read_text("utf-8")
+    ents = by_id(enricher.entities(SEED_TITLE, text))
+    bibi = ents["person:benjamin-netanyahu"]
+    surfaces = {m["text"] for m in bibi["mentions"]}
+    assert {"Netanyahu", "Benjamin Netanyahu"} <= surfaces
+    assert sum(1 for e in ents.values() if "Netanyahu" in e["name"]) == 1
+    assert ents["org:israel-defense-forces"]["name"] == "Israel Defense Forces"
+    assert {"IDF"} == {m["text"] for m in ents["org:israel-defense-forces"]["mentions"]}
+    assert ents["org:white-house"]["type"] == "ORG"
+    assert "person:donald-trump" in ents and "person:steve-witkoff" in ents
+    for e in ents.values():
+        for m in e["mentions"]:
+            src = SEED_TITLE if m["field"] == "title" else text
+            assert src[m["start"] : m["end"]] == m["text"]
