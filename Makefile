@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint typecheck unit integration e2e eval bench lint-deploy clean
+.PHONY: install run test check eval lint-deploy test-slow clean
 
 $(STAMP): pyproject.toml deploy/requirements-model.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -27,8 +27,9 @@ run: $(STAMP)
 ## test: everything CI runs (lint, types, unit, evaluation, integration, e2e)
 test: $(STAMP)
 	$(MAKE) check
-	$(BIN)/pytest -q -m "integration or e2e" -p no:cacheprovider
 	$(MAKE) eval
+	bash deploy/lint.sh
+	$(BIN)/pytest -q -m "(integration or e2e) and not slow" -p no:cacheprovider
 
 ## check: the fast loop (< 1 minute): lint, types, unit tests
 check: $(STAMP)
@@ -36,6 +37,13 @@ check: $(STAMP)
 	$(BIN)/ruff check service tests bench
 	$(BIN)/mypy service
 	$(BIN)/pytest -q -m "not integration and not e2e and not slow" -p no:cacheprovider
+
+## test-slow: the long reliability tests (not in CI's time budget)
+test-slow: $(STAMP)
+	$(BIN)/pytest -q -m slow -p no:cacheprovider
+
+lint-deploy: $(STAMP)
+	bash deploy/lint.sh
 
 eval: $(STAMP)
 	@for s in bench/eval_entities.py bench/eval_dates.py bench/eval_dedup.py; do \

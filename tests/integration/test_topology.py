@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from service.broker import free_port
 from tests.conftest import REPO, unique_env
 from tests.integration.conftest import WorkerProcess, http_status
+
+yaml = pytest.importorskip("yaml", reason="needs pyyaml (the dev extra)")
 
 pytestmark = pytest.mark.integration
 
