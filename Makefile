@@ -29,6 +29,7 @@ test: $(STAMP)
 	$(MAKE) check
 	$(MAKE) eval
 	bash deploy/lint.sh
+	bash scripts/validate_contract.sh
 	$(BIN)/pytest -q -m "(integration or e2e) and not slow" -p no:cacheprovider
 
 ## check: the fast loop (< 1 minute): lint, types, unit tests

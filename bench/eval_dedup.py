@@ -47,7 +47,7 @@ def bcubed(gold: dict[str, str], pred: dict[str, str]) -> tuple[float, float, fl
 
 
 def run(rows: list[dict[str, Any]], *, align: bool) -> dict[str, Any]:
-    engine = DedupEngine(DedupConfig(), {}, {}, {}, {})
+    engine = DedupEngine(DedupConfig(), {}, {})
     features = featurize(rows, load_enricher(), align=align)
     decisions: dict[str, Any] = {}
     began = time.perf_counter()

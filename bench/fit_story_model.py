@@ -38,7 +38,12 @@ GRID = [round(0.05 * i, 2) for i in range(2, 19)]
 
 def build_pairs(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     gold = {r["id"]: r["gold_story"] for r in rows}
-    engine = DedupEngine(DedupConfig(), {}, {}, {}, {})
+    # teacher forcing never asks the model: a neutral one, so the shipped file may be stale.
+    # Every candidate sharing one query key is a pair (the worker scores only those sharing
+    # ``min_shared_keys``): the model must also score the weak ones low, not learn its bias
+    # on the hard ones alone.
+    neutral = StoryModel(weights=(0.0,) * len(FEATURES), bias=0.0, threshold=0.5, info={})
+    engine = DedupEngine(DedupConfig(model=neutral, min_shared_keys=1), {}, {})
     story_gold: dict[str, str] = {}
     gold_story: dict[str, str] = {}
     x, y, groups = [], [], []

@@ -42,7 +42,7 @@ OUTLETS = [
 ]  # fmt: skip
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July"]
-WORDS = (
+_WORD_LIST = (
     "the a of to and in that for on with as at by from this was were will would could said "
     "officials government people country year week talks plan deal report statement security "
     "economic support public meeting forces region border city market prices growth policy "
@@ -53,7 +53,8 @@ WORDS = (
     "recent previous possible likely expected announced confirmed warned urged called added "
     "noted told reported described signed rejected approved delayed agreed discussed raised "
     "cut increased reduced remained continued began ended held met visited left returned"
-).split()
+)
+WORDS = _WORD_LIST.split()
 
 SENTENCES = [
     "{p1} met {p2} in {place} on {wd} to discuss {topic}.",
@@ -108,7 +109,9 @@ def _near_copy(rng: random.Random, body: str) -> str:
     for _ in range(max(3, len(words) // 60)):
         i = rng.randrange(len(words))
         words[i] = rng.choice(WORDS)
-    return f"{rng.choice(OUTLETS)} • News\n\n" + " ".join(words) + f"\n\n• {rng.randint(5, 99)} views"
+    return (
+        f"{rng.choice(OUTLETS)} • News\n\n" + " ".join(words) + f"\n\n• {rng.randint(5, 99)} views"
+    )
 
 
 def generate(

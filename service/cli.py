@@ -8,6 +8,7 @@ import contextlib
 import logging
 import logging.config
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -140,6 +141,73 @@ def cmd_tail(args: argparse.Namespace) -> int:
             except jsonio.JSONDecodeError:
                 value = record.value.decode("utf-8", "replace")
             print(jsonio.dumps_line(value), flush=True)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    """A live table of the current stories: the last value per key of the stories topic."""
+    from aiokafka import AIOKafkaConsumer
+
+    from .kafka_io import client_options
+    from .storyboard import StoryBoard, render
+
+    settings = Settings.from_env()
+    board = StoryBoard()
+    tty = sys.stdout.isatty()
+
+    def draw() -> None:
+        if tty:
+            size = shutil.get_terminal_size((120, 24))
+            rows = args.max_rows if args.max_rows is not None else max(1, size.lines - 3)
+            lines = render(board.stories.values(), max_rows=rows, width=size.columns)
+            sys.stdout.write("\x1b[H\x1b[2J" + "\n".join(lines) + "\n")
+        else:
+            lines = render(board.stories.values(), max_rows=args.max_rows)
+            sys.stdout.write("\n".join(lines) + "\n\n")
+        sys.stdout.flush()
+
+    async def run() -> None:
+        consumer = AIOKafkaConsumer(
+            settings.topic_stories,
+            **client_options(settings),
+            group_id=None,
+            auto_offset_reset="earliest" if args.from_beginning else "latest",
+            isolation_level="read_committed",
+            enable_auto_commit=False,
+        )
+        try:
+            await consumer.start()
+        except BaseException:
+            await consumer.stop()
+            raise
+        dirty, drawn, last_draw = False, False, 0.0
+        idle_since = time.monotonic()
+        try:
+            while True:
+                batch = await consumer.getmany(timeout_ms=500, max_records=1000)
+                now = time.monotonic()
+                for records in batch.values():
+                    for record in records:
+                        dirty = board.update(record.key, record.value) or dirty
+                if batch:
+                    idle_since = now
+                    if tty and dirty and now - last_draw >= 0.5:
+                        draw()
+                        dirty, drawn, last_draw = False, True, now
+                    continue
+                # idle: caught up for now, show the settled state (TTY: also an empty board)
+                if dirty or (tty and not drawn):
+                    draw()
+                    dirty, drawn, last_draw = False, True, now
+                if args.timeout is not None and now - idle_since >= args.timeout:
+                    if not drawn:
+                        draw()
+                    return
+        finally:
+            await consumer.stop()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
@@ -289,6 +357,20 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--max", type=int, default=None)
     tail.add_argument("--timeout", type=float, default=None, help="exit after S idle seconds")
     tail.set_defaults(fn=cmd_tail)
+    stories = sub.add_parser(
+        "stories", help="a live table of current stories (last value per key of `stories`)"
+    )
+    stories.add_argument(
+        "--from-beginning",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="read the compacted topic from its start (default) or only new updates",
+    )
+    stories.add_argument(
+        "--max-rows", type=int, default=None, help="rows shown (default: fit the terminal)"
+    )
+    stories.add_argument("--timeout", type=float, default=None, help="exit after S idle seconds")
+    stories.set_defaults(fn=cmd_stories)
     dev = sub.add_parser("dev", help="broker + worker + samples, live; Ctrl-C stops all")
     dev.add_argument("--samples", default=str(SAMPLES))
     dev.add_argument("--once", action="store_true", help="exit after the samples are processed")

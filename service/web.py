@@ -1,4 +1,15 @@
-"""HTTP views on the worker's web port: liveness, readiness and metrics. Read-only."""
+"""HTTP views on the worker's web port: liveness, readiness, metrics and story lookup. Read-only.
+
+Story lookup is served from the decision stage's Faust tables (``stories``: story id -> story
+state, ``decisions``: article id -> story id). Those tables have one partition, so in a
+deployment with several workers only the worker that is *active* for partition 0 of the
+tables' changelogs (the one running the decision stage) holds them; any other worker answers
+503 ``not_owner`` with the owner's URL when Faust knows it. Faust's ``@app.table_route`` could
+forward such requests to the owner, but it relies on each worker's advertised ``web_host``
+(``canonical_url``) being reachable from the others, which our default (``127.0.0.1`` when
+bound to ``0.0.0.0``) is not; route lookups to the decision worker instead, or put every
+worker behind a load balancer that retries a 503.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +22,10 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from faust import web
 from faust.sensors.prometheus import setup_prometheus_sensors
+from faust.types import TP
 
 from .app import Components
+from .dedup import story as story_state
 from .kafka_io import client_options
 
 log = logging.getLogger(__name__)
@@ -73,9 +86,79 @@ def register_views(c: Components) -> None:
         state["status"] = "ready" if is_ready else "not ready"
         return self.json(state, status=200 if is_ready else 503)
 
+    register_story_views(c)
+
     @app.timer(interval=c.settings.lag_interval_s)
     async def measure_lag() -> None:
         await update_consumer_lag(c)
+
+
+def public_story(state: dict[str, Any]) -> dict[str, Any]:
+    """A story state from the table as published on the stories topic (schemas/story.v1.json).
+
+    The same conversion the dedup engine uses for ``Decision.story``, so the HTTP view and the
+    topic agree whatever the table's internal shape.
+    """
+    return {**story_state.payload(state), "schema_version": 1}
+
+
+def register_story_views(c: Components) -> None:
+    """GET /stories/{story_id} and GET /articles/{article_id}/story (trailing slash optional)."""
+    app = c.app
+    stories = c.tables["stories"]
+    decisions = c.tables["decisions"]
+
+    def unavailable(view: web.View, table: Any, key: str) -> web.Response | None:
+        """503 while the table is recovering or lives on another worker; None when serving."""
+        recovery = app.tables.recovery  # type: ignore[attr-defined]
+        reason = None
+        changelog = TP(table.changelog_topic.get_topic_name(), 0)
+        if recovery.in_recovery or not recovery.completed.is_set():
+            reason = "recovering"
+        elif not app.assignor.is_active(changelog):
+            reason = "not_owner"
+        if reason is None:
+            return None
+        body: dict[str, Any] = {"error": reason}
+        try:
+            body["owner"] = str(app.router.key_store(table.name, key))
+        except Exception:  # no assignment yet
+            body["owner"] = None
+        return view.json(body, status=503)
+
+    def page(path: str, name: str) -> Any:
+        def register(fun: Any) -> Any:
+            app.page(path, name=name)(fun)
+            app.page(path + "/", name=name + "-slash")(fun)
+            return fun
+
+        return register
+
+    @page("/stories/{story_id}", "story")
+    async def story(self: web.View, request: web.Request, story_id: str) -> web.Response:
+        if (busy := unavailable(self, stories, story_id)) is not None:
+            return busy
+        state = stories.get(story_id)
+        if state is None:
+            return self.json({"error": "not_found", "story_id": story_id}, status=404)
+        return self.json(public_story(state))
+
+    @page("/articles/{article_id:.+}/story", "article-story")
+    async def article_story(self: web.View, request: web.Request, article_id: str) -> web.Response:
+        if (busy := unavailable(self, decisions, article_id)) is not None:
+            return busy
+        decision = decisions.get(article_id)
+        if decision is None:
+            return self.json({"error": "not_found", "article_id": article_id}, status=404)
+        story_id = decision["story_id"]
+        state = stories.get(story_id)
+        return self.json(
+            {
+                "article_id": article_id,
+                "story_id": story_id,
+                "story": public_story(state) if state is not None else None,
+            }
+        )
 
 
 async def update_consumer_lag(c: Components) -> None:

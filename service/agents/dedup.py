@@ -33,11 +33,17 @@ def register_dedup_agent(c: Components) -> None:
             story_window_hours=settings.story_window_hours,
         ),
         articles=t["articles"],
-        bands=t["bands"],
         stories=t["stories"],
-        meta=t["meta"],
     )
     decisions = t["decisions"]
+    # The engine's indexes live in memory, derived from the two tables: rebuild them on the
+    # first event after start (tables recovered) and after every assignment (a rebalance may
+    # have restored other state); the count check catches anything else that moved the tables.
+    stale = [True]
+
+    @c.app.on_partitions_assigned.connect
+    async def _assigned(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        stale[0] = True
 
     @c.app.agent(c.dedup_input, name="newsflow.dedup")
     async def dedup(stream: StreamT[dict[str, Any]]) -> None:
@@ -51,6 +57,12 @@ def register_dedup_agent(c: Components) -> None:
             if article_id in decisions:
                 metrics.skipped.inc()
                 continue
+            if stale[0] or engine.indexed != len(t["articles"]):
+                stale[0] = False
+                began = time.perf_counter()
+                indexed = engine.rebuild()
+                took = time.perf_counter() - began
+                log.info("dedup indexes rebuilt: %d articles in %.2f s", indexed, took)
             began = time.perf_counter()
             decision = engine.decide(features)
             metrics.stage_seconds.labels(stage="dedup").observe(time.perf_counter() - began)

@@ -5,21 +5,31 @@ Signals (all in [-1, 1] or [0, 1]):
   idf from streaming document frequencies;
 - ``entities``: share of the article's canonical-entity weight (idf from streaming entity
   frequencies) that the story also holds;
-- ``dates``: +1 when event dates agree within a day, -1 when both have event dates and none is
-  within ``DATE_CONFLICT_DAYS``, else 0;
+- ``dates``: +1 when event dates agree within a day with the story's main dates, -1 when both
+  have event dates and none is within ``DATE_CONFLICT_DAYS``, else 0;
+- ``numbers``: the share of the article's salient title+lead numbers (decimals, integers >= 10
+  but not years) missing from the story's main ones, when both have some (a templated story with
+  other facts: another magnitude, rate, score, count), else 0;
+- ``places``: c - 1 where c is the share of the story's place mentions (GPE/LOC entities,
+  counted over its articles) that the article names too, when both name places, else 0: a rewrite
+  names the story's main place, a same-kind event elsewhere at most mentions it in passing. Only
+  evidence against (shared places already count in ``entities``): a story placed only in a
+  country every other article names must not pull those articles in;
 - ``gap``: hours since the story was last seen, divided by the story window (reported as
-  evidence; not in the model: the dev set cannot calibrate it, the window bounds time instead);
-- ``numbers``: 1 when both title+leads hold numbers and none is shared (a templated story with
-  other facts), else 0.
+  evidence; not in the model: the dev set cannot calibrate it, the window bounds time instead).
+The story side uses the story's main dates and numbers (held by at least half as many of its
+articles as the most common one), not their union, so incidental mentions do not accumulate.
 The weights live in ``data/story_model.json``, fitted by ``bench/fit_story_model.py``.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -27,7 +37,8 @@ from typing import Any
 
 from service import jsonio
 
-FEATURES = ("cosine", "entities", "dates", "numbers")
+FEATURES = ("cosine", "entities", "dates", "numbers", "places")
+PLACE_TYPES = frozenset({"GPE", "LOC"})
 LEAD_WORDS = 60
 DATE_CONFLICT_DAYS = 3
 TITLE_WEIGHT = 2
@@ -108,11 +119,17 @@ def entity_overlap(
 def date_agreement(article_dates: Iterable[str], story_dates: Iterable[str]) -> float:
     """+1 if event dates (YYYY-MM-DD) agree within a day, -1 if both have dates and none lies
     within ``DATE_CONFLICT_DAYS``, 0 otherwise (either has none, or only near misses)."""
-    a = {_day(d) for d in article_dates} - {None}
-    s = {_day(d) for d in story_dates} - {None}
+    a = {d for d in map(_day, article_dates) if d is not None}
+    s = {d for d in map(_day, story_dates) if d is not None}
+    return _date_signal(a, s)
+
+
+def _date_signal(a: AbstractSet[int], s: AbstractSet[int]) -> float:
     if not a or not s:
         return 0.0
-    gap = min(abs(x - y) for x in a for y in s if x is not None and y is not None)
+    if a & s:
+        return 1.0
+    gap = min(abs(x - y) for x in a for y in s)
     if gap <= 1:
         return 1.0
     return -1.0 if gap > DATE_CONFLICT_DAYS else 0.0
@@ -126,8 +143,163 @@ def _day(value: str) -> int | None:
 
 
 def number_conflict(a: Iterable[str], b: Iterable[str]) -> float:
-    sa, sb = set(a), set(b)
-    return 1.0 if sa and sb and not (sa & sb) else 0.0
+    """Share of a's salient numbers b lacks, when both hold some (else 0)."""
+    sa, sb = set(salient_numbers(a)), set(salient_numbers(b))
+    return 1.0 - len(sa & sb) / len(sa) if sa and sb else 0.0
+
+
+def salient_numbers(numbers: Iterable[str]) -> list[str]:
+    """The numbers that tell events apart: decimals and integers >= 10 other than years
+    (1900-2100). Small counts, days and hours ("two", "at 9") recur in unrelated stories."""
+    out = []
+    for n in numbers:
+        try:
+            v = float(n.replace(",", "."))
+        except ValueError:
+            continue
+        if v != int(v) or (v >= 10 and not 1900 <= v <= 2100):
+            out.append(n)
+    return out
+
+
+@dataclass(slots=True)
+class StoryView:
+    """Values of a story state parsed once per update, for scoring (in memory, derived).
+
+    Dates and numbers are the story's main ones (held by at least half as many of its articles
+    as the most common), so an incidental mention does not make every later article agree.
+    """
+
+    days: frozenset[int]
+    numbers: frozenset[str]
+    places: dict[str, int]
+    place_total: int
+
+    @classmethod
+    def of(cls, state: Mapping[str, Any]) -> StoryView:
+        places = {
+            k: v[1] for k, v in state["entities"].items() if len(v) > 2 and v[2] in PLACE_TYPES
+        }
+        return cls(
+            days=frozenset(d for d in map(_day, _main(state["dates"])) if d is not None),
+            numbers=frozenset(_main(state.get("numbers") or {})),
+            places=places,
+            place_total=sum(places.values()),
+        )
+
+
+def _main(counts: Mapping[str, int]) -> list[str]:
+    if not counts:
+        return []
+    top = max(counts.values())
+    return [k for k, c in counts.items() if 2 * c >= top]
+
+
+@dataclass(slots=True)
+class Query:
+    """The article's side of the article-to-story comparison, idf weights computed once."""
+
+    weights: dict[str, float]
+    sq_weights: dict[str, float]  # term count x idf^2: the article's factor of the dot product
+    term_set: frozenset[str]
+    norm: float
+    log_n: float
+    top_terms: list[str]
+    entity_ids: list[str]
+    entity_weights: dict[str, float]
+    entity_total: float
+    days: frozenset[int]
+    numbers: frozenset[str]
+    places: frozenset[str]
+
+    @classmethod
+    def build(
+        cls,
+        f: Mapping[str, Any],
+        df: Mapping[str, int],
+        edf: Mapping[str, int],
+        n_docs: int,
+        n_top: int,
+    ) -> Query:
+        log_n = math.log(n_docs + 1) + 1.0
+        log = math.log
+        terms: Mapping[str, int] = f["terms"]
+        weights = {t: log_n - log(df.get(t, 0) + 1) for t in terms}
+        sq = {t: c * weights[t] * weights[t] for t, c in terms.items()}
+        # highest tf-idf first, ties by term (deterministic)
+        ranked = [(-c * weights[t], t) for t, c in terms.items()]
+        top = [t for _, t in (heapq.nsmallest(n_top, ranked) if len(ranked) > n_top else ranked)]
+        ids = [e["id"] for e in f["entities"]]
+        ew = {e: log_n - log(edf.get(e, 0) + 1) for e in ids}
+        return cls(
+            weights=weights,
+            sq_weights=sq,
+            term_set=frozenset(terms),
+            norm=math.sqrt(sum(c * x for c, x in zip(terms.values(), sq.values(), strict=True))),
+            log_n=log_n,
+            top_terms=top,
+            entity_ids=ids,
+            entity_weights=ew,
+            entity_total=sum(ew.values()),
+            days=frozenset(d for d in map(_day, f["dates"]) if d is not None),
+            numbers=frozenset(salient_numbers(f["lead_numbers"])),
+            places=frozenset(e["id"] for e in f["entities"] if e["type"] in PLACE_TYPES),
+        )
+
+    def story_norm(self, story_terms: Mapping[str, float], df: Mapping[str, int]) -> float:
+        """A story's weighted term norm: the article's weights, else idf from ``df``."""
+        w, log_n, log = self.weights, self.log_n, math.log
+        total = 0.0
+        for t, c in story_terms.items():
+            x = w.get(t)
+            if x is None:
+                x = log_n - log(df.get(t, 0) + 1)
+            total += (c * x) ** 2
+        return math.sqrt(total)
+
+    def signals(self, state: Mapping[str, Any], view: StoryView) -> dict[str, Any]:
+        """The model's signals for one candidate story (plus ``_shared`` entity ids)."""
+        story_terms = state["terms"]
+        dot = 0.0
+        sq = self.sq_weights
+        for t in self.term_set.intersection(story_terms):
+            dot += sq[t] * story_terms[t]
+        denom = self.norm * state["norm"]
+        story_entities = state["entities"]
+        shared = [e for e in self.entity_ids if e in story_entities]
+        ew = self.entity_weights
+        overlap = 0.0
+        if shared:
+            overlap = sum([ew[e] for e in shared]) / self.entity_total
+        numbers = self.numbers
+        conflict = 0.0
+        if numbers and view.numbers:
+            conflict = 1.0 - len(numbers & view.numbers) / len(numbers)
+        places = 0.0
+        if self.places and view.place_total:
+            held = view.places
+            covered = sum([held[p] for p in self.places if p in held])
+            places = covered / view.place_total - 1.0
+        return {
+            "cosine": min(1.0, dot / denom) if dot and denom else 0.0,
+            "entities": overlap,
+            "dates": _date_signal(self.days, view.days),
+            "numbers": conflict,
+            "places": places,
+            "_shared": shared,
+        }
+
+
+def evidence(signals: Mapping[str, Any]) -> dict[str, Any]:
+    """A story match's signals as ``evidence`` fields."""
+    return {
+        "title_cosine": round(signals["cosine"], 4),
+        "entity_overlap": round(signals["entities"], 4),
+        "shared_entities": signals["_shared"],
+        "date_agreement": signals["dates"],
+        "number_conflict": round(signals["numbers"], 4),
+        "place_agreement": round(signals["places"], 4),
+    }
 
 
 @dataclass(frozen=True)
@@ -140,7 +312,9 @@ class StoryModel:
     info: Mapping[str, Any]
 
     def probability(self, signals: Mapping[str, float]) -> float:
-        z = self.bias + sum(w * signals[f] for w, f in zip(self.weights, FEATURES, strict=True))
+        z = self.bias
+        for w, f in zip(self.weights, FEATURES, strict=True):
+            z += w * signals[f]
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     @classmethod

@@ -5,15 +5,21 @@ State values are plain JSON; every update returns a new dict (Faust logs on ``__
 
 from __future__ import annotations
 
+import heapq
+import operator
 from datetime import UTC, datetime
 from typing import Any
 
 import xxhash
 
+from service.dedup.scoring import salient_numbers
+
+_second = operator.itemgetter(1)
+
 MAX_TERMS = 64
 MAX_ENTITIES = 50
 MAX_DATES = 20
-MAX_NUMBERS = 50
+MAX_NUMBERS = 30
 TOP_ENTITIES = 10
 KEY_DATES = 5
 
@@ -27,12 +33,24 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).isoformat()
 
 
-def _top(counts: dict[str, Any], n: int, key: Any = None) -> dict[str, Any]:
-    """The n largest entries, trimmed only past 1.5 n (amortises the sort)."""
+def _top(counts: dict[str, Any], n: int, count: Any = None) -> dict[str, Any]:
+    """The n largest entries (ties by key), trimmed only past 1.5 n (amortises the sort)."""
     if len(counts) <= n + n // 2:
         return counts
-    ranked = sorted(counts.items(), key=key or (lambda kv: (-kv[1], kv[0])))
-    return dict(ranked[:n])
+    if count is None:
+        ranked = sorted([(-v, k) for k, v in counts.items()])
+    else:
+        ranked = sorted([(-count(v), k) for k, v in counts.items()])
+    return {k: counts[k] for _, k in ranked[:n]}
+
+
+def _largest(counts: dict[str, Any], n: int, count: Any = None) -> list[str]:
+    """Keys of the n largest entries, ties by key."""
+    if count is None:
+        ranked = [(-v, k) for k, v in counts.items()]
+    else:
+        ranked = [(-count(v), k) for k, v in counts.items()]
+    return [k for _, k in (heapq.nsmallest(n, ranked) if len(ranked) > n else sorted(ranked))]
 
 
 def new_story(story_id: str, features: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +66,7 @@ def new_story(story_id: str, features: dict[str, Any]) -> dict[str, Any]:
         "terms": {},
         "entities": {},
         "dates": {},
-        "lead_numbers": [],
+        "numbers": {},
         "norm": 0.0,
         "version": 0,
     }
@@ -60,14 +78,16 @@ def add_article(state: dict[str, Any], features: dict[str, Any], recent: int) ->
     terms = dict(state["terms"])
     for t, c in features["terms"].items():
         terms[t] = terms.get(t, 0) + c
-    entities = {k: list(v) for k, v in state["entities"].items()}
+    entities = dict(state["entities"])  # values are replaced below, never mutated
     for e in features["entities"]:
-        name_count = entities.get(e["id"])
-        entities[e["id"]] = [e["name"], (name_count[1] if name_count else 0) + e["count"]]
+        held = entities.get(e["id"])
+        entities[e["id"]] = [e["name"], (held[1] if held else 0) + e["count"], e["type"]]
     dates = dict(state["dates"])
     for d in features["dates"]:
         dates[d] = dates.get(d, 0) + 1
-    numbers = list(dict.fromkeys([*state["lead_numbers"], *features["lead_numbers"]]))
+    numbers = dict(state["numbers"])
+    for n in salient_numbers(features["lead_numbers"]):
+        numbers[n] = numbers.get(n, 0) + 1
     return {
         **state,
         "first_ts": min(state["first_ts"], ts),
@@ -76,17 +96,18 @@ def add_article(state: dict[str, Any], features: dict[str, Any], recent: int) ->
         "outlets": sorted({*state["outlets"], features["source"]} - {""}),
         "recent": [*state["recent"], features["id"]][-recent:],
         "terms": _top(terms, MAX_TERMS),
-        "entities": _top(entities, MAX_ENTITIES, key=lambda kv: (-kv[1][1], kv[0])),
+        "entities": _top(entities, MAX_ENTITIES, _second),
         "dates": _top(dates, MAX_DATES),
-        "lead_numbers": numbers[:MAX_NUMBERS],
+        "numbers": _top(numbers, MAX_NUMBERS),
         "version": state["version"] + 1,
     }
 
 
 def payload(state: dict[str, Any]) -> dict[str, Any]:
     """The ``stories`` topic value for a story state."""
-    top = sorted(state["entities"].items(), key=lambda kv: (-kv[1][1], kv[0]))[:TOP_ENTITIES]
-    dates = sorted(state["dates"].items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_DATES]
+    entities = state["entities"]
+    top = _largest(entities, TOP_ENTITIES, _second)
+    dates = _largest(state["dates"], KEY_DATES)
     return {
         "story_id": state["story_id"],
         "title": state["title"],
@@ -95,7 +116,7 @@ def payload(state: dict[str, Any]) -> dict[str, Any]:
         "article_count": state["article_count"],
         "outlets": state["outlets"],
         "recent_article_ids": state["recent"],
-        "top_entities": [{"id": k, "name": v[0], "count": v[1]} for k, v in top],
-        "key_dates": [d for d, _ in dates],
+        "top_entities": [{"id": k, "name": entities[k][0], "count": entities[k][1]} for k in top],
+        "key_dates": dates,
         "version": state["version"],
     }

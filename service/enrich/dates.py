@@ -593,6 +593,33 @@ _RULES = (
     (_P_SPAN, _span), (_P_TIME_AMPM, _time), (_P_TIME_24, _time), (_P_TIME_WORD, _time_word),
 )  # fmt: skip
 
+# Literals every match of a pattern contains (any one of them): a text without them skips
+# the pattern's scan (a substring test costs ~1 µs, a scan 50-200 µs). Case-insensitive
+# patterns are tested against the casefolded text. None: always scan.
+_MONTH3 = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]] | None] = {
+    _P_ISO: (False, ("-",)), _P_ISO_WEEK: (False, ("-W",)), _P_DOT: None,
+    _P_SLASH: (False, ("/",)), _P_MDY: (False, _MONTH3), _P_DMY: (False, _MONTH3),
+    _P_MONTH_YEAR: (False, _MONTH3), _P_MONTH_BARE: (False, _MONTH3),
+    _P_YEAR: (False, ("19", "20")), _P_WEEKDAY: (False, tuple(d.title() for d in _WEEKDAYS)),
+    _P_DAYWORD: (True, ("yesterday", "today", "tomorrow", "night", "morning", "afternoon",
+                        "evening")),
+    _P_PERIOD: (True, ("week", "month", "year")), _P_AGO: (True, ("ago",)),
+    _P_IN_N: (True, ("day", "week", "month", "year")),
+    _P_SPAN: (True, ("hour", "day", "week", "month", "year")),
+    _P_TIME_AMPM: (False, ("am", "pm", "AM", "PM", "a.m.", "p.m.")),
+    _P_TIME_24: (False, (":",)), _P_TIME_WORD: (True, ("noon", "midday", "midnight")),
+}  # fmt: skip
+
+
+def _may_match(pattern: re.Pattern[str], text: str, folded: str) -> bool:
+    gate = _GATES[pattern]
+    if gate is None:
+        return True
+    fold, needles = gate
+    haystack = folded if fold else text
+    return any(n in haystack for n in needles)
+
 
 def _select(hits: list[_Hit]) -> list[_Hit]:
     """Non-overlapping hits, longest (then highest priority) first."""
@@ -665,7 +692,10 @@ def find_dates(
         published_at = published_at.replace(tzinfo=UTC)
     ctx = _Ctx(text, published_at, published_at.date(), dayfirst)
     hits: list[_Hit] = []
+    folded = text.casefold()
     for pattern, rule in _RULES:
+        if not _may_match(pattern, text, folded):
+            continue
         for m in pattern.finditer(text):
             hit = rule(m, ctx)
             if hit is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +29,8 @@ LEAD_WORDS = 50
 _EXCLUDE = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?(?=\s)|\n")
+_SEP = "\n\n"
+NER_CACHE_SIZE = 4096
 
 
 def lead_end(text: str, words: int) -> int:
@@ -49,35 +53,75 @@ def lead_end(text: str, words: int) -> int:
 
 
 class Enricher:
-    """Entities, dates and language for one article at a time (stateless between calls)."""
+    """Entities, dates and language for one article or a batch (no state but a NER cache)."""
 
-    def __init__(self, nlp: Any, gazetteer: Gazetteer, *, lead_words: int | None = LEAD_WORDS):
+    def __init__(
+        self,
+        nlp: Any,
+        gazetteer: Gazetteer,
+        *,
+        lead_words: int | None = LEAD_WORDS,
+        cache_size: int = NER_CACHE_SIZE,
+    ):
         self.nlp = nlp
         self.gazetteer = gazetteer
         self.lead_words = lead_words
+        self.cache_size = cache_size
+        # NER input text -> its entity spans: syndicated copies repeat title and lead exactly
+        self._cache: OrderedDict[str, tuple[tuple[int, int, str], ...]] = OrderedDict()
 
-    def _ner(self, title: str, text: str) -> tuple[list[NerSpan], int | None]:
+    def _ner_input(self, title: str, text: str) -> tuple[str, int, int | None]:
+        """(text given to the model, offset of the body in it, lead end or None)."""
         cut = None if self.lead_words is None else lead_end(text, self.lead_words)
         body = text if cut is None else text[:cut]
-        sep = "\n\n"
-        joined = f"{title}{sep}{body}" if title else body
-        offset = len(title) + len(sep) if title else 0
-        spans: list[NerSpan] = []
-        if joined.strip():
-            for ent in self.nlp(joined).ents:
-                s, e = ent.start_char, ent.end_char
-                if title and e <= len(title):
-                    spans.append(NerSpan("title", s, e, ent.label_))
-                elif s >= offset:
-                    spans.append(NerSpan("text", s - offset, e - offset, ent.label_))
+        joined = f"{title}{_SEP}{body}" if title else body
+        offset = len(title) + len(_SEP) if title else 0
         if cut is not None and cut >= len(text):
             cut = None
-        return spans, cut
+        return joined, offset, cut
+
+    def _run_ner(self, texts: list[str]) -> list[tuple[tuple[int, int, str], ...]]:
+        """Entity spans (start, end, label) per text; one ``nlp.pipe`` pass for the misses."""
+        out: list[tuple[tuple[int, int, str], ...] | None] = []
+        todo: dict[str, list[int]] = {}
+        for i, joined in enumerate(texts):
+            hit = self._cache.get(joined)
+            if hit is not None:
+                self._cache.move_to_end(joined)
+            elif joined.strip():
+                todo.setdefault(joined, []).append(i)
+            out.append(hit if hit is not None or joined.strip() else ())
+        if todo:
+            docs = self.nlp.pipe(list(todo), batch_size=max(len(todo), 1))
+            for joined, doc in zip(todo, docs, strict=True):
+                spans = tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
+                for i in todo[joined]:
+                    out[i] = spans
+                if self.cache_size:
+                    self._cache[joined] = spans
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return [spans or () for spans in out]
+
+    def entities_many(self, pairs: Sequence[tuple[str, str]]) -> list[list[dict]]:
+        """``entities`` for several (title, text) pairs, the NER batched in one pass."""
+        prepared = [self._ner_input(title or "", text or "") for title, text in pairs]
+        raw = self._run_ner([joined for joined, _, _ in prepared])
+        results = []
+        for (title, text), (_, offset, cut), ents in zip(pairs, prepared, raw, strict=True):
+            title, text = title or "", text or ""
+            spans: list[NerSpan] = []
+            for s, e, label in ents:
+                if title and e <= len(title):
+                    spans.append(NerSpan("title", s, e, label))
+                elif s >= offset:
+                    spans.append(NerSpan("text", s - offset, e - offset, label))
+            results.append(extract_entities(title, text, spans, self.gazetteer, lead_end=cut))
+        return results
 
     def entities(self, title: str, text: str) -> list[dict]:
         """Canonical entities, one entry per entity, ordered by first mention."""
-        spans, cut = self._ner(title or "", text or "")
-        return extract_entities(title or "", text or "", spans, self.gazetteer, lead_end=cut)
+        return self.entities_many([(title, text)])[0]
 
     def dates(
         self, title: str, text: str, published_at: datetime, *, dayfirst: bool = True

@@ -171,9 +171,7 @@ def count_keys(records: Iterable[Any]) -> Counter[str]:
 
 def dead_originals(records: Iterable[Any]) -> Counter[bytes]:
     """How often each original value occurs among dead letters."""
-    return Counter(
-        base64.b64decode(jsonio.loads(r.value)["original_base64"]) for r in records
-    )
+    return Counter(base64.b64decode(jsonio.loads(r.value)["original_base64"]) for r in records)
 
 
 def decisions(records: Iterable[Any]) -> dict[str, tuple[Any, Any, Any]]:

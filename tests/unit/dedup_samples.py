@@ -96,3 +96,68 @@ def ecuador() -> dict[str, Any]:
         published="2026-02-11T23:30:00+00:00",
         entities=ECUADOR_ENTITIES,
     )
+
+
+def synthetic_features(n: int, seed: int = 5, *, step_hours: float = 0.5) -> list[dict[str, Any]]:
+    """Seeded decision-stage features (no text): new stories, follow-ups sharing a story's terms
+    and entities, exact copies and near copies (a tenth of the MinHash slots redrawn)."""
+    import random
+
+    from service.dedup.signatures import NUM_PERM
+
+    rng = random.Random(seed)
+    t0 = 1_772_700_000.0
+    out: list[dict[str, Any]] = []
+    for i in range(n):
+        ts = t0 + i * step_hours * 3600.0
+        r = rng.random()
+        base = out[-1 - rng.randrange(min(len(out), 30))] if out else None
+        if base is not None and r < 0.1:
+            f = dict(base)  # exact copy
+        elif base is not None and r < 0.25:
+            sig = list(base["signature"])
+            for slot in rng.sample(range(NUM_PERM), NUM_PERM // 10):
+                sig[slot] = rng.getrandbits(32)
+            f = {**base, "signature": sig, "exact": f"{rng.getrandbits(128):032x}"}
+        elif base is not None and r < 0.55:
+            terms = dict(base["terms"])
+            for _ in range(6):
+                w = f"w{rng.randrange(400)}"
+                terms[w] = terms.get(w, 0) + 1
+            f = {
+                **base,
+                "exact": f"{rng.getrandbits(128):032x}",
+                "signature": [rng.getrandbits(32) for _ in range(NUM_PERM)],
+                "lead_key": f"ld{rng.getrandbits(48):012x}",
+                "terms": terms,
+            }
+        else:
+            terms = {}
+            for _ in range(25):
+                w = f"w{min(rng.randrange(400), rng.randrange(400))}"
+                terms[w] = terms.get(w, 0) + 1
+            ents = sorted({rng.randrange(60) for _ in range(4)})
+            day = 20_500 + int(ts // 86400) % 400
+            f = {
+                "source": f"outlet{rng.randrange(20)}.example",
+                "title": f"synthetic {i}",
+                "exact": f"{rng.getrandbits(128):032x}",
+                "signature": [rng.getrandbits(32) for _ in range(NUM_PERM)],
+                "n_shingles": rng.randrange(40, 400),
+                "lead_key": f"ld{rng.getrandbits(48):012x}",
+                "numbers": sorted({str(rng.randrange(50)) for _ in range(4)}),
+                "lead_numbers": [str(rng.randrange(20))],
+                "terms": terms,
+                "entities": [
+                    {
+                        "id": f"E{e}",
+                        "name": f"Entity {e}",
+                        "type": "GPE" if e < 20 else "ORG",
+                        "count": 1 + e % 3,
+                    }
+                    for e in ents
+                ],
+                "dates": [f"2026-{1 + day % 12:02d}-{1 + day % 28:02d}"],
+            }
+        out.append({**f, "id": f"s{i:05d}", "published_ts": ts, "published_at": f"t{i}"})
+    return out

@@ -7,13 +7,20 @@ from typing import Any
 import orjson
 
 from service.dedup import DedupConfig, DedupEngine, article_features
-from tests.unit.dedup_samples import QUAKE_PERU, article, ecuador, peru, peru_rewrite
+from tests.unit.dedup_samples import (
+    QUAKE_PERU,
+    article,
+    ecuador,
+    peru,
+    peru_rewrite,
+    synthetic_features,
+)
 
-Tables = tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]
+Tables = tuple[dict[str, Any], dict[str, Any]]
 
 
 def new_engine(**config: Any) -> tuple[DedupEngine, Tables]:
-    tables: Tables = ({}, {}, {}, {})
+    tables: Tables = ({}, {})
     return DedupEngine(DedupConfig(**config), *tables), tables
 
 
@@ -90,6 +97,7 @@ def test_state_values_survive_a_json_round_trip() -> None:
         assert t and all(orjson.loads(orjson.dumps(v)) == v for v in t.values())
     # a restarted engine on the restored tables decides the same way
     again = DedupEngine(DedupConfig(), *restored)
+    assert again.rebuild() == len(tables[0])
     copy = article("late-copy", QUAKE_PERU, source="late.example", published="2026-02-12T03:00Z")
     assert again.decide(article_features(copy)).duplicate_of == "peru-1"
     features = article_features(copy)
@@ -97,7 +105,7 @@ def test_state_values_survive_a_json_round_trip() -> None:
 
 
 def test_writes_replace_values_never_mutate_them() -> None:
-    engine, (_, _, stories, _) = new_engine()
+    engine, (_, stories) = new_engine()
     engine.decide(article_features(peru()))
     before = {k: orjson.dumps(v) for k, v in stories.items()}
     held = dict(stories)
@@ -106,7 +114,7 @@ def test_writes_replace_values_never_mutate_them() -> None:
 
 
 def test_expire_by_time_window() -> None:
-    engine, (articles, bands, stories, meta) = new_engine()
+    engine, (articles, stories) = new_engine()
     for a in stream():
         engine.decide(article_features(a))
     t_last = max(r["t"] for r in articles.values())
@@ -125,17 +133,72 @@ def test_expire_by_time_window() -> None:
     later_ts = articles["peru-late"]["t"]
     assert engine.expire(later_ts) == 0
     assert engine.expire(later_ts + 169 * 3600) == 6 + 1  # six articles, one story
-    assert not articles and not bands and not stories
-    assert not [k for k in meta if k.startswith(("t:", "e:"))]
+    assert not articles and not stories
+    # the derived indexes empty with the tables: nothing outlives the window
+    assert engine.indexed == 0
+    assert not engine._buckets and not engine._df and not engine._edf
+    assert not engine._term_stories and not engine._entity_stories
 
 
 def test_expire_by_size_keeps_the_newest() -> None:
-    engine, (articles, bands, stories, _) = new_engine(max_index_articles=2, max_recent_stories=1)
+    engine, (articles, stories) = new_engine(max_index_articles=2, max_recent_stories=1)
     for a in stream():
         engine.decide(article_features(a))
     t_first = min(r["t"] for r in articles.values())
     assert engine.expire(t_first) > 0
     assert sorted(articles) == ["ecuador-1", "peru-2"]
     assert len(stories) == 1
-    kept = {i for v in bands.values() for i in ([v] if isinstance(v, str) else v)}
+    kept = {i for v in engine._buckets.values() for i in ([v] if isinstance(v, str) else v)}
     assert kept == {"ecuador-1", "peru-2"}
+
+
+class CountingDict(dict[str, Any]):
+    """A dict counting what a Faust table turns into changelog records."""
+
+    writes = 0
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.writes += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.writes += 1
+        super().__delitem__(key)
+
+
+def test_two_table_writes_per_decision() -> None:
+    articles, stories = CountingDict(), CountingDict()
+    engine = DedupEngine(DedupConfig(), articles, stories)
+    feats = synthetic_features(200, step_hours=0.01)
+    for f in feats:
+        engine.decide(f)
+    assert (articles.writes, stories.writes) == (200, 200)
+
+
+def test_a_rebuilt_engine_decides_like_one_that_never_restarted() -> None:
+    config = {"max_index_articles": 150, "max_recent_stories": 40, "story_window_hours": 24.0}
+    feats = synthetic_features(420)  # 210 h of stream: both windows and both bounds evict
+    live, (articles, stories) = new_engine(**config)
+    for i, f in enumerate(feats[:300]):
+        live.decide(f)
+        if i % 25 == 24:
+            live.expire(f["published_ts"])
+    kinds = {live.decide(f).duplicate_kind for f in feats[300:301]}
+    # a restart: the tables come back from their changelogs (JSON, any key order)
+    restored = [
+        {k: orjson.loads(orjson.dumps(t[k])) for k in reversed(list(t))}
+        for t in (articles, stories)
+    ]
+    again = DedupEngine(DedupConfig(**config), *restored)
+    assert again.rebuild() == live.indexed == len(articles) > 0
+    assert again._df == live._df and again._edf == live._edf
+    assert again._buckets == live._buckets
+    assert again._term_stories == live._term_stories
+    for i, f in enumerate(feats[301:]):
+        a, b = live.decide(f), again.decide(f)
+        assert a == b, f["id"]
+        kinds.add(a.duplicate_kind)
+        if i % 10 == 9:
+            assert live.expire(f["published_ts"]) == again.expire(f["published_ts"])
+    assert kinds == {None, "exact", "near", "story"}
+    assert restored == [articles, stories]

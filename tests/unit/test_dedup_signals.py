@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from service.dedup import scoring, signatures
 from service.dedup.normalize import exact_hash, normalize_text
 from tests.unit.dedup_samples import QUAKE_ECUADOR, QUAKE_PERU
@@ -124,7 +126,66 @@ def test_date_agreement() -> None:
 
 def test_story_model_loads_and_is_monotone() -> None:
     model = scoring.load_story_model()
-    low = {"cosine": 0.05, "entities": 0.0, "dates": -1.0, "numbers": 1.0}
-    high = {"cosine": 0.6, "entities": 0.8, "dates": 1.0, "numbers": 0.0}
+    low = {"cosine": 0.05, "entities": 0.0, "dates": -1.0, "numbers": 1.0, "places": -1.0}
+    high = {"cosine": 0.6, "entities": 0.8, "dates": 1.0, "numbers": 0.0, "places": 0.0}
     assert model.probability(low) < model.threshold <= model.probability(high)
+    # each disagreement signal on its own lowers the score of an otherwise good match
+    for name, worse in (("dates", -1.0), ("numbers", 1.0), ("places", -1.0)):
+        assert model.probability({**high, name: worse}) < model.probability(high)
     assert scoring.StoryModel.from_dict(model.to_dict()) == model
+
+
+def test_salient_numbers_and_number_conflict() -> None:
+    assert scoring.salient_numbers(["2", "9", "2026", "1999", "2.9", "5,25", "84", "08"]) == [
+        "2.9",
+        "5,25",
+        "84",
+    ]
+    assert scoring.number_conflict(["2.9", "3"], ["3.1", "2"]) == 1.0  # other inflation rate
+    assert scoring.number_conflict(["84", "150"], ["84"]) == 0.5
+    assert scoring.number_conflict(["2", "2026"], ["3.1"]) == 0.0  # nothing salient to compare
+
+
+def _story(entities: dict[str, list[Any]], dates: dict[str, int], numbers: dict[str, int]) -> Any:
+    return {"terms": {}, "norm": 0.0, "entities": entities, "dates": dates, "numbers": numbers}
+
+
+def _features(entities: list[tuple[str, str]], dates: list[str], lead: list[str]) -> Any:
+    return {
+        "terms": {},
+        "entities": [{"id": e, "name": e, "type": t, "count": 1} for e, t in entities],
+        "dates": dates,
+        "lead_numbers": lead,
+    }
+
+
+def test_place_signal_is_the_story_place_mass_the_article_misses() -> None:
+    andoya = _story(
+        {
+            "norway": ["Norway", 6, "GPE"],
+            "shetland": ["Shetland", 1, "LOC"],
+            "esa": ["ESA", 3, "ORG"],
+        },
+        {},
+        {},
+    )
+    view = scoring.StoryView.of(andoya)
+    assert view.places == {"norway": 6, "shetland": 1} and view.place_total == 7
+
+    def places(entities: list[tuple[str, str]]) -> float:
+        q = scoring.Query.build(_features(entities, [], []), {}, {}, 10, 10)
+        return float(q.signals(andoya, view)["places"])
+
+    assert places([("norway", "GPE"), ("shetland", "LOC")]) == 0.0  # names them all
+    assert round(places([("shetland", "LOC"), ("scotland", "GPE")]), 4) == round(1 / 7 - 1, 4)
+    assert places([("esa", "ORG")]) == 0.0  # no place named: no evidence either way
+
+
+def test_story_side_uses_main_dates_and_numbers_not_their_union() -> None:
+    st = _story({}, {"2026-01-10": 4, "2026-01-02": 1}, {"84": 3, "150": 1})
+    view = scoring.StoryView.of(st)
+    assert view.numbers == {"84"}
+    q = scoring.Query.build(_features([], ["2026-01-02"], ["150"]), {}, {}, 10, 10)
+    signals = q.signals(st, view)
+    assert signals["dates"] == -1.0  # only the incidental date agrees
+    assert signals["numbers"] == 1.0
