@@ -43,7 +43,8 @@ def build_pairs(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, lis
     # ``min_shared_keys``): the model must also score the weak ones low, not learn its bias
     # on the hard ones alone.
     neutral = StoryModel(weights=(0.0,) * len(FEATURES), bias=0.0, threshold=0.5, info={})
-    engine = DedupEngine(DedupConfig(model=neutral, min_shared_keys=1), {}, {})
+    config = DedupConfig(model=neutral, min_shared_keys=1, max_story_candidates=10)
+    engine = DedupEngine(config, {}, {})
     story_gold: dict[str, str] = {}
     gold_story: dict[str, str] = {}
     x, y, groups = [], [], []

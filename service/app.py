@@ -72,7 +72,7 @@ def create_app(settings: Settings, registry: CollectorRegistry | None = None) ->
         producer_max_request_size=max(settings.max_message_bytes * 4, 1_048_576),
         consumer_max_fetch_size=max(settings.max_message_bytes * 2, 4_194_304),
         stream_wait_empty=False,
-        broker_commit_interval=1.0,
+        broker_commit_interval=settings.commit_interval_s,
         logging_config=None,
     )
     raw = app.topic(

@@ -13,7 +13,8 @@ or rebalance) and kept in step by ``decide``/``expire``:
 - document frequencies of terms and entities over the articles in the index window (added on
   decide, removed on eviction, so they decay with the window) and the article count;
 - story postings: every term and entity of a story's summary -> story ids;
-- eviction heaps ordered by (time, id), and per-story values parsed once (dates, numbers...).
+- eviction heaps ordered by (time, id), and per-story values parsed once per story version
+  when the story is first scored (main dates, numbers, places).
 Every derived structure is a function of the mappings' contents, never of their order, so a
 rebuilt engine decides exactly like one that never restarted.
 
@@ -22,9 +23,9 @@ For each article's features, in order:
    more than ``max_bucket`` ids contributes its earliest ones); exact = same hash, near = estimated
    Jaccard >= 0.5 or containment >= 0.8 and the number check. The earliest match wins.
 2. same story: stories sharing a query term (the article's top title+lead terms by tf-idf) or
-   entity, ranked by shared keys (keys held by more than ``max_stories_per_key`` stories are too
-   common to select with), are scored by the logistic model; the best at or above its threshold
-   wins.
+   entity, at least ``min_shared_keys`` of them (keys held by more than ``max_stories_per_key``
+   stories are too common to select with), the ``max_story_candidates`` sharing most, are scored
+   by the logistic model (``scoring.py``); the best at or above its threshold wins.
 3. otherwise a new story, its id derived from this article's id.
 Stored values are replaced, never mutated in place.
 """
@@ -35,6 +36,7 @@ import heapq
 from collections import Counter
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
 from service.dedup import scoring, signatures
@@ -59,7 +61,7 @@ class DedupConfig:
     max_bucket: int = 32
     story_query_terms: int = 10
     story_query_entities: int = 15
-    max_story_candidates: int = 10
+    max_story_candidates: int = 6
     min_shared_keys: int = 2
     max_stories_per_key: int = 100
     model: StoryModel | None = field(default=None, compare=False)
@@ -93,9 +95,11 @@ class DedupEngine:
         self._df: Counter[str] = Counter()
         self._edf: Counter[str] = Counter()
         self._indexed = 0
-        self._term_stories: dict[str, set[str]] = {}
-        self._entity_stories: dict[str, set[str]] = {}
-        self._views: dict[str, scoring.StoryView] = {}
+        # postings and buckets hold one id as a plain str (most do), a collection past that
+        self._term_stories: dict[str, str | set[str]] = {}
+        self._entity_stories: dict[str, str | set[str]] = {}
+        self._views: dict[str, tuple[int, scoring.StoryView]] = {}  # by version, lazily
+        self._stories = 0
         self._article_heap: list[tuple[float, str]] = []
         self._story_heap: list[tuple[float, str]] = []
 
@@ -210,15 +214,20 @@ class DedupEngine:
         q = query if query is not None else self._query(f)
         cfg = self.config
         cap = cfg.max_stories_per_key
-        hits: Counter[str] = Counter()
-        for key in q.top_terms:
-            posting = self._term_stories.get(key)
-            if posting is not None and len(posting) <= cap:
-                hits.update(posting)
-        for key in q.entity_ids[: cfg.story_query_entities]:
-            posting = self._entity_stories.get(key)
-            if posting is not None and len(posting) <= cap:
-                hits.update(posting)
+        terms, entities = self._term_stories, self._entity_stories
+        singles: list[str] = []
+        sets: list[set[str]] = []
+        for p in chain(
+            map(terms.get, q.top_terms),
+            map(entities.get, q.entity_ids[: cfg.story_query_entities]),
+        ):
+            if p is None:
+                continue
+            if isinstance(p, str):
+                singles.append(p)
+            elif len(p) <= cap:
+                sets.append(p)
+        hits = Counter(chain(singles, chain.from_iterable(sets)))
         # stories sharing too few query keys are not scored: on the dev set every true story
         # shared 3+ (of 10 terms + 15 entities), 80% of the wrong candidates shared one
         least = cfg.min_shared_keys
@@ -233,7 +242,10 @@ class DedupEngine:
             gap = abs(f["published_ts"] - st["last_ts"])
             if gap > window:
                 continue
-            signals = q.signals(st, self._views[sid])
+            view = self._views.get(sid)
+            if view is None or view[0] != st["version"]:
+                view = self._views[sid] = (st["version"], scoring.StoryView.of(st))
+            signals = q.signals(st, view[1])
             signals["gap"] = gap / window
             signals["_keys"] = -minus_keys
             out.append((sid, signals))
@@ -342,22 +354,31 @@ class DedupEngine:
             for key in after - before:
                 posting = posts.get(key)
                 if posting is None:
-                    posts[key] = {sid}
+                    posts[key] = sid
+                elif isinstance(posting, str):
+                    if posting != sid:
+                        posts[key] = {posting, sid}
                 else:
                     posting.add(sid)
             for key in before - after:
                 posting = posts.get(key)
-                if posting is not None:
-                    posting.discard(sid)
-                    if not posting:
+                if posting is None:
+                    continue
+                if isinstance(posting, str):
+                    if posting == sid:
                         del posts[key]
+                else:
+                    posting.discard(sid)
+                    if len(posting) == 1:
+                        posts[key] = next(iter(posting))
         if new is None:
             self._views.pop(sid, None)
+            self._stories -= old is not None
             return
-        self._views[sid] = scoring.StoryView.of(new)
+        self._stories += old is None
         if old is None or old["last_ts"] != new["last_ts"]:
             heapq.heappush(self._story_heap, (new["last_ts"], sid))
-            if len(self._story_heap) > 2 * len(self._views) + 1024:  # drop superseded entries
+            if len(self._story_heap) > 2 * self._stories + 1024:  # drop superseded entries
                 self._story_heap = [
                     (ts, s) for ts, s in self._story_heap if self._is_current(s, ts)
                 ]
@@ -385,7 +406,7 @@ class DedupEngine:
             evicted += 1
         cutoff = now - cfg.story_window_hours * 3600.0
         heap = self._story_heap
-        while heap and (heap[0][0] < cutoff or len(self._views) > cfg.max_recent_stories):
+        while heap and (heap[0][0] < cutoff or self._stories > cfg.max_recent_stories):
             ts, sid = heapq.heappop(heap)
             if not self._is_current(sid, ts):
                 continue

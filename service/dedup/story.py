@@ -5,21 +5,21 @@ State values are plain JSON; every update returns a new dict (Faust logs on ``__
 
 from __future__ import annotations
 
-import heapq
 import operator
 from datetime import UTC, datetime
 from typing import Any
 
 import xxhash
 
-from service.dedup.scoring import salient_numbers
+from service.dedup.scoring import PLACE_TYPES, salient_numbers
 
 _second = operator.itemgetter(1)
 
-MAX_TERMS = 64
+MAX_TERMS = 40
 MAX_ENTITIES = 50
 MAX_DATES = 20
 MAX_NUMBERS = 30
+MAX_PLACES = 20
 TOP_ENTITIES = 10
 KEY_DATES = 5
 
@@ -50,7 +50,15 @@ def _largest(counts: dict[str, Any], n: int, count: Any = None) -> list[str]:
         ranked = [(-v, k) for k, v in counts.items()]
     else:
         ranked = [(-count(v), k) for k, v in counts.items()]
-    return [k for _, k in (heapq.nsmallest(n, ranked) if len(ranked) > n else sorted(ranked))]
+    ranked.sort()
+    return [k for _, k in ranked[:n]]
+
+
+def _with(outlets: list[str], source: str) -> list[str]:
+    """The sorted distinct outlets with ``source`` (the same list when already there)."""
+    if not source or source in outlets:
+        return outlets
+    return sorted([*outlets, source])
 
 
 def new_story(story_id: str, features: dict[str, Any]) -> dict[str, Any]:
@@ -67,6 +75,7 @@ def new_story(story_id: str, features: dict[str, Any]) -> dict[str, Any]:
         "entities": {},
         "dates": {},
         "numbers": {},
+        "places": {},
         "norm": 0.0,
         "version": 0,
     }
@@ -79,9 +88,12 @@ def add_article(state: dict[str, Any], features: dict[str, Any], recent: int) ->
     for t, c in features["terms"].items():
         terms[t] = terms.get(t, 0) + c
     entities = dict(state["entities"])  # values are replaced below, never mutated
+    places = dict(state["places"])
     for e in features["entities"]:
         held = entities.get(e["id"])
         entities[e["id"]] = [e["name"], (held[1] if held else 0) + e["count"], e["type"]]
+        if e["type"] in PLACE_TYPES:
+            places[e["id"]] = places.get(e["id"], 0) + e["count"]
     dates = dict(state["dates"])
     for d in features["dates"]:
         dates[d] = dates.get(d, 0) + 1
@@ -93,12 +105,13 @@ def add_article(state: dict[str, Any], features: dict[str, Any], recent: int) ->
         "first_ts": min(state["first_ts"], ts),
         "last_ts": max(state["last_ts"], ts),
         "article_count": state["article_count"] + 1,
-        "outlets": sorted({*state["outlets"], features["source"]} - {""}),
+        "outlets": _with(state["outlets"], features["source"]),
         "recent": [*state["recent"], features["id"]][-recent:],
         "terms": _top(terms, MAX_TERMS),
         "entities": _top(entities, MAX_ENTITIES, _second),
         "dates": _top(dates, MAX_DATES),
         "numbers": _top(numbers, MAX_NUMBERS),
+        "places": _top(places, MAX_PLACES),
         "version": state["version"] + 1,
     }
 

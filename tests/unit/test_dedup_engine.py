@@ -202,3 +202,13 @@ def test_a_rebuilt_engine_decides_like_one_that_never_restarted() -> None:
             assert live.expire(f["published_ts"]) == again.expire(f["published_ts"])
     assert kinds == {None, "exact", "near", "story"}
     assert restored == [articles, stories]
+
+
+def test_a_hot_bucket_offers_its_earliest_articles_whatever_the_insertion_order() -> None:
+    engine, _ = new_engine(max_bucket=2)
+    base = article_features(peru())
+    # copies decided out of time order: the earliest is decided last
+    for i, hours in enumerate((5, 4, 3, 1)):
+        engine.decide({**base, "id": f"copy-{i}", "published_ts": base["published_ts"] + hours})
+    d = engine.decide({**base, "id": "late", "published_ts": base["published_ts"] + 9})
+    assert (d.duplicate_kind, d.duplicate_of) == ("exact", "copy-3")

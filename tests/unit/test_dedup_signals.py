@@ -120,7 +120,7 @@ def test_entity_overlap_is_rarity_weighted() -> None:
 def test_date_agreement() -> None:
     assert scoring.date_agreement(["2026-03-04"], ["2026-03-05"]) == 1.0
     assert scoring.date_agreement(["2026-03-04"], ["2026-03-20"]) == -1.0
-    assert scoring.date_agreement(["2026-03-04"], ["2026-03-06"]) == 0.0
+    assert scoring.date_agreement(["2026-03-04"], ["2026-03-06"]) == -1.0  # none agrees
     assert scoring.date_agreement([], ["2026-03-06"]) == 0.0
 
 
@@ -147,7 +147,14 @@ def test_salient_numbers_and_number_conflict() -> None:
 
 
 def _story(entities: dict[str, list[Any]], dates: dict[str, int], numbers: dict[str, int]) -> Any:
-    return {"terms": {}, "norm": 0.0, "entities": entities, "dates": dates, "numbers": numbers}
+    return {
+        "terms": {},
+        "norm": 0.0,
+        "entities": entities,
+        "dates": dates,
+        "numbers": numbers,
+        "places": {k: v[1] for k, v in entities.items() if v[2] in scoring.PLACE_TYPES},
+    }
 
 
 def _features(entities: list[tuple[str, str]], dates: list[str], lead: list[str]) -> Any:
@@ -159,7 +166,7 @@ def _features(entities: list[tuple[str, str]], dates: list[str], lead: list[str]
     }
 
 
-def test_place_signal_is_the_story_place_mass_the_article_misses() -> None:
+def test_place_signal_is_the_prominence_of_the_best_place_named() -> None:
     andoya = _story(
         {
             "norway": ["Norway", 6, "GPE"],
@@ -170,14 +177,16 @@ def test_place_signal_is_the_story_place_mass_the_article_misses() -> None:
         {},
     )
     view = scoring.StoryView.of(andoya)
-    assert view.places == {"norway": 6, "shetland": 1} and view.place_total == 7
+    assert view.places == {"norway": 6, "shetland": 1} and view.place_top == 6
 
     def places(entities: list[tuple[str, str]]) -> float:
         q = scoring.Query.build(_features(entities, [], []), {}, {}, 10, 10)
         return float(q.signals(andoya, view)["places"])
 
-    assert places([("norway", "GPE"), ("shetland", "LOC")]) == 0.0  # names them all
-    assert round(places([("shetland", "LOC"), ("scotland", "GPE")]), 4) == round(1 / 7 - 1, 4)
+    assert places([("norway", "GPE"), ("oslo", "GPE")]) == 0.0  # names the main place
+    # another spaceport: names the story's place only in passing, and its own
+    assert round(places([("shetland", "LOC"), ("scotland", "GPE")]), 4) == round(1 / 6 - 1, 4)
+    assert places([("peru", "GPE")]) == -1.0  # no place in common
     assert places([("esa", "ORG")]) == 0.0  # no place named: no evidence either way
 
 
