@@ -16,6 +16,7 @@ Vague periods ("in recent days") get an ISO interval ``start/end`` as value and 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -76,7 +77,9 @@ _AMPM_RE = r"(?:a\.m\.|p\.m\.|am\b|pm\b|AM\b|PM\b)"
 
 _FUTURE_CUE = re.compile(
     r"\b(?:will|shall|won't|going to|due|set to|set for|scheduled|expected to|slated|plans? to"
-    r"|planned|upcoming|ahead of|would|is to|are to|next|until|by)\b|'ll\b",
+    r"|planned|upcoming|ahead of|would|is to|are to|next|until|by"
+    # present tense with a future meaning: "the ultimatum expires at 23:59 on Sunday"
+    r"|expires?|runs out|takes effect|comes into force)\b|'ll\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<![ap]\.m)(?<!\b[A-Z])[.!?;]\s+(?=[A-Z\"'“])|\n")
@@ -593,9 +596,87 @@ _RULES = (
     (_P_SPAN, _span), (_P_TIME_AMPM, _time), (_P_TIME_24, _time), (_P_TIME_WORD, _time_word),
 )  # fmt: skip
 
+# Candidate finding. Python's ``re`` can only skip ahead fast (a C loop over a literal or
+# a first-character set) when a pattern starts with literals; the patterns above start with
+# ``\b``, lookbehinds, optional words or case-insensitive text, so a plain ``finditer`` tries a
+# match at every character (40-180 µs per pattern on a 500-word article). Each pattern
+# therefore has a *twin*: an alternation whose branches all start with a lowercase literal (or
+# a digit), run on the lowercased text. A twin matches at every position where its pattern can
+# start (a superset, checked by tests against ``finditer``), so the pattern itself only runs
+# at the twin's hits with ``match`` (which still sees the text before the position, so
+# ``\b`` and lookbehinds behave as in a full scan). Same matches, 5-10x less scanning.
+_MON_T = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MONFULL_T = (
+    "(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+)
+_WD_T = "(?:" + "|".join(_WEEKDAYS) + ")"
+_NUM_WORDS_T = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a couple of|a few|several|few|an|a"  # noqa: E501
+_UNIT_T = r"(?:minute|hour|day|week|month|year)"
+
+
+def _twin(*branches: tuple[str, str]) -> re.Pattern[str]:
+    """An alternation of ``word + rest`` for each ``("word|word", rest)`` pair: every branch
+    starts with a literal, which gives the compiled pattern a first-character set to skip by."""
+    alts = [re.escape(w) + rest for words, rest in branches for w in words.split("|")]
+    return re.compile("|".join(alts))
+
+
+_TWINS: dict[re.Pattern[str], re.Pattern[str] | tuple[re.Pattern[str], ...]] = {
+    _P_ISO: re.compile(r"\d\d\d\d-\d\d-\d\d"),
+    _P_ISO_WEEK: re.compile(r"\d\d\d\d-w\d\d"),
+    _P_DOT: re.compile(r"\d\d?\.\d"),
+    _P_SLASH: re.compile(r"\d\d?/\d"),
+    _P_MDY: re.compile(_MON_T + r"\s+\d"),
+    _P_DMY: re.compile(rf"\d\d?{_ORD}(?:\s*[-–]\s*\d\d?{_ORD})?\s+(?:of\s+)?{_MON_T}"),
+    _P_MONTH_YEAR: _twin(
+        ("early|late|mid|end of|start of|beginning of", rf"-?\s*{_MON_T},?\s+(?:19|20)\d"),
+        ("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", r"[a-z]*\.?,?\s+(?:19|20)\d"),
+    ),
+    _P_MONTH_BARE: _twin(
+        (
+            "in|since|until|till|by|during|from|through|for|of|before|after|on|to|and",
+            rf"\s+(?:(?:early|late|mid-?|the end of|the start of)\s*)?{_MONFULL_T}",
+        ),
+        ("early|late|mid-", rf"\s*{_MONFULL_T}"),
+        ("last|next|this", rf"\s+{_MONFULL_T}"),
+    ),
+    _P_YEAR: _twin(
+        (
+            "in|between|since|until|till|by|during|from|through|before|after|throughout|early"
+            "|late|mid-|end of|start of|to|and|of|for",
+            r"\s*(?:19|20)\d\d",
+        ),
+    ),
+    _P_WEEKDAY: _twin(("last|next|this|past|coming", rf"\s+{_WD_T}"), ("|".join(_WEEKDAYS), "")),
+    _P_DAYWORD: _twin(
+        ("the day before yesterday|the day after tomorrow|yesterday|today|tomorrow|tonight", ""),
+        ("this|last", r"\s+(?:morning|afternoon|evening|night)"),
+    ),
+    _P_PERIOD: _twin(
+        ("earlier|later|early|late", r"\s+(?:this|last|next|past|coming)\s"),
+        ("this|last|next|past|coming", r"\s+(?:week|month|year)"),
+    ),
+    _P_AGO: (
+        re.compile(rf"\d\d?\d?\s+{_UNIT_T}s?\s+ago"),
+        _twin((_NUM_WORDS_T, rf"\s+{_UNIT_T}s?\s+ago")),
+    ),
+    _P_IN_N: _twin(
+        ("in|within", rf"\s+(?:\d\d?\d?|{_NUM_WORDS_T})\s+(?:day|week|month|year)"),
+    ),
+    _P_SPAN: _twin(
+        ("in|over|during|for|within", r"\s+(?:the\s+)?(?:recent|coming|past|last|next|previous)\s"),
+    ),
+    _P_TIME_AMPM: re.compile(r"\d\d?(?:[:.]\d\d)?\s*[ap]\.?m"),
+    _P_TIME_24: re.compile(r"\d\d?:\d\d"),
+    _P_TIME_WORD: _twin(("at", r"\s+(?:noon|midday|midnight)")),
+}
+# Lowercasing is position-preserving for all but a few characters; these also match ASCII
+# letters case-insensitively in ``re`` ("ı", "ſ"): with any of them, scan the slow way.
+_LOWER_UNSAFE = ("ı", "ſ")
+
 # Literals every match of a pattern contains (any one of them): a text without them skips
-# the pattern's scan (a substring test costs ~1 µs, a scan 50-200 µs). Case-insensitive
-# patterns are tested against the casefolded text. None: always scan.
+# the pattern entirely (a substring test costs ~1 µs). Case-insensitive patterns are tested
+# against the lowercased text. None: always scan.
 _MONTH3 = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]] | None] = {
     _P_ISO: (False, ("-",)), _P_ISO_WEEK: (False, ("-W",)), _P_DOT: None,
@@ -619,6 +700,34 @@ def _may_match(pattern: re.Pattern[str], text: str, folded: str) -> bool:
     fold, needles = gate
     haystack = folded if fold else text
     return any(n in haystack for n in needles)
+
+
+def _matches(pattern: re.Pattern[str], text: str, low: str | None) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, but trying ``pattern`` only where its twin matches in
+    ``low`` (the lowercased text; ``None``: plain ``finditer``)."""
+    if low is None:
+        yield from pattern.finditer(text)
+        return
+    twin, match = _TWINS[pattern], pattern.match
+    if isinstance(twin, tuple):  # several twins: try them all, the nearest hit first
+        pos = 0
+        while hits := [h for t in twin if (h := t.search(low, pos)) is not None]:
+            start = min(h.start() for h in hits)
+            m = match(text, start)
+            if m is not None:
+                yield m
+            pos = start + 1 if m is None else max(m.end(), start + 1)
+        return
+    search = twin.search
+    pos = 0
+    while (cand := search(low, pos)) is not None:
+        start = cand.start()
+        m = match(text, start)
+        if m is None:
+            pos = start + 1
+            continue
+        yield m
+        pos = max(m.end(), start + 1)
 
 
 def _select(hits: list[_Hit]) -> list[_Hit]:
@@ -692,11 +801,15 @@ def find_dates(
         published_at = published_at.replace(tzinfo=UTC)
     ctx = _Ctx(text, published_at, published_at.date(), dayfirst)
     hits: list[_Hit] = []
-    folded = text.casefold()
+    lowered = text.lower()
+    # twins need a position-preserving lowercase; else scan the slow way, gate on casefold
+    safe = len(lowered) == len(text) and not any(c in lowered for c in _LOWER_UNSAFE)
+    low = lowered if safe else None
+    folded = lowered if safe else text.casefold()
     for pattern, rule in _RULES:
         if not _may_match(pattern, text, folded):
             continue
-        for m in pattern.finditer(text):
+        for m in _matches(pattern, text, low):
             hit = rule(m, ctx)
             if hit is not None:
                 hits.append(hit)

@@ -127,3 +127,45 @@ def test_seed_article_raw_text() -> None:
     assert found["Earlier this week"]["range"]["start"] == "2026-03-02"
     assert "in recent days" in found
     assert not any("3016" in t or "43" in t for t in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("The ultimatum expires at 23:59 on Sunday.", "2026-03-08T23:59"),
+        ("The ceasefire takes effect on Monday.", "2026-03-09"),
+        ("The ultimatum expired on Sunday.", "2026-03-01"),
+    ],
+)
+def test_present_tense_with_future_meaning(text: str, value: str) -> None:
+    assert one(text)["value"] == value
+
+
+_SCAN_TEXTS = [
+    "In early May 2026 and IN MAY, mid-March, the end of June; LAST monday, next Friday.",
+    "Berlin early May, within May, tomorrow morning, THE DAY AFTER TOMORROW, Yesterday.",
+    "in 2025 when, mid-2024, end of 2023, For 2030 views, between 1999 and 2001.",
+    "04.03.26, 23:59 • 3016 views; 12/03/1961, 2026-03-04T10:00Z, 2026-W10, 3.8.18.",
+    "Two days ago, A FEW weeks ago, ٣ days ago, in ١٠ days, in a couple of weeks' time.",
+    "3 p.m. ET, 10am, 9.30 PM (Kyiv time), at noon, At Midnight, 14:00 hrs, 9:45-10:30.",
+    "over the past few days, In The Coming Weeks, during the last 24 hours, for next month.",
+    "1st-3rd of March, 15 Sept. 2025, Sept. 15, Dec 3rd, mar. 2024, Black Friday.",
+    "ſeveral days ago on İstanbul time, yeſterday, ıN 2020.",  # slow-path characters
+]
+
+
+def test_twin_scan_equals_finditer() -> None:
+    """Each pattern tried only where its twin matches finds exactly what finditer finds."""
+    from service.enrich import dates as d
+
+    gold = Path(__file__).resolve().parents[2] / "bench/data/dates_gold.jsonl"
+    texts = list(_SCAN_TEXTS)
+    if gold.exists():
+        texts += [line for line in gold.read_text("utf-8").splitlines() if line.strip()]
+    for text in texts:
+        low = text.lower()
+        if len(low) != len(text) or any(c in low for c in d._LOWER_UNSAFE):
+            continue
+        for pattern, _ in d._RULES:
+            want = [m.span() for m in pattern.finditer(text)]
+            assert [m.span() for m in d._matches(pattern, text, low)] == want, pattern.pattern
