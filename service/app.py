@@ -74,6 +74,10 @@ def create_app(settings: Settings, registry: CollectorRegistry | None = None) ->
         stream_wait_empty=False,
         broker_commit_interval=settings.commit_interval_s,
         logging_config=None,
+        # Faust's raw table dumps (/table/) and key router (/router/) stay off: the port serves
+        # only metrics, health and the story views (docs/SECURITY.md).
+        web_tables_enabled=False,
+        web_router_enabled=False,
     )
     raw = app.topic(
         settings.topic_raw,

@@ -22,7 +22,10 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _RESERVED and not key.startswith("_"):
-                doc[key] = value if isinstance(value, str | int | float | bool) else str(value)
+                # exact types: a str subclass such as settings.Secret must go through its
+                # own __str__ (masked), not be serialised as the raw string by orjson
+                plain = type(value) in (str, int, float, bool)
+                doc[key] = value if plain else str(value)
         if record.exc_info:
             doc["exc"] = self.formatException(record.exc_info)
         return jsonio.dumps_line(doc)

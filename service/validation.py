@@ -84,6 +84,10 @@ def parse_timestamp(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("z", "Z"))
     if parsed.tzinfo is None:
         raise ValueError(f"timestamp {value!r} has no UTC offset")
+    try:
+        parsed.astimezone(UTC)  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+    except OverflowError:
+        raise ValueError(f"timestamp {value!r} is out of range in UTC") from None
     return parsed
 
 

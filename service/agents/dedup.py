@@ -21,6 +21,11 @@ from . import publish
 log = logging.getLogger(__name__)
 
 EXPIRE_EVERY = 500
+# Decisions since the last expiry, kept in the decisions table under a key no article has (ids
+# are non-empty), so that it is restored with the tables: a restarted worker expires state at
+# the same articles as an uninterrupted one and so decides the same. (An in-memory counter
+# restarted at 0 changed 4 of 1,500 decisions after three kill -9s in the crash test.)
+EXPIRY_KEY = ""
 
 
 def register_dedup_agent(c: Components) -> None:
@@ -47,8 +52,7 @@ def register_dedup_agent(c: Components) -> None:
 
     @c.app.agent(c.dedup_input, name="newsflow.dedup")
     async def dedup(stream: StreamT[dict[str, Any]]) -> None:
-        since_expiry = 0
-        async for event in stream.events():
+        async for event in publish.atomic_events(c, stream):
             item: dict[str, Any] = event.value
             source = event.message.tp
             article: dict[str, Any] = item["article"]
@@ -101,10 +105,11 @@ def register_dedup_agent(c: Components) -> None:
                 metrics.end_to_end_seconds.labels(reference="published").observe(
                     max(0.0, now - float(features["published_ts"]))
                 )
-            since_expiry += 1
+            since_expiry = int(decisions.get(EXPIRY_KEY, {}).get("n", 0)) + 1
             if since_expiry >= EXPIRE_EVERY:
                 since_expiry = 0
                 expire_decisions(decisions, engine, float(features.get("published_ts", 0.0)))
+            decisions[EXPIRY_KEY] = {"n": since_expiry}
             metrics.dedup_index_size.labels(kind="articles").set(len(t["articles"]))
             metrics.dedup_index_size.labels(kind="stories").set(len(t["stories"]))
 
@@ -113,7 +118,7 @@ def expire_decisions(decisions: Any, engine: DedupEngine, now: float) -> int:
     """Evict by event time, so a replay of the same input evicts the same entries."""
     evicted = engine.expire(now)
     cutoff = now - engine.config.near_window_hours * 3600
-    old = [k for k, v in decisions.items() if float(v.get("t", 0.0)) < cutoff]
+    old = [k for k, v in decisions.items() if k != EXPIRY_KEY and float(v.get("t", 0.0)) < cutoff]
     for key in old:
         del decisions[key]
     return evicted + len(old)

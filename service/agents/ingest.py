@@ -57,11 +57,11 @@ def register_ingest_agent(c: Components) -> None:
 
     @c.app.agent(c.raw, name="newsflow.ingest")
     async def ingest(stream: StreamT[bytes]) -> None:
-        enricher = load_pipeline(settings.spacy_model or None)
+        enricher = load_pipeline(settings.spacy_model or None, lead_words=settings.ner_lead_words)
         # Batches amortise the NER (one nlp.pipe pass); each message keeps its own outcome,
         # dead letter and source partition (transaction). Acks follow the whole batch.
         batches = cast(Stream, stream).take_events(BATCH_MAX, within=BATCH_WITHIN_S)
-        async for events in batches:
+        async for events in publish.atomic_batches(c, stream, batches):
             messages = [event.message for event in events]
             metrics.consumed.inc(len(messages))
             timings = [Timings() for _ in messages]

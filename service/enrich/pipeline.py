@@ -28,6 +28,8 @@ MODEL_ENV = "NEWSFLOW_SPACY_MODEL"
 LEAD_WORDS = 50
 _EXCLUDE = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 _WORD = re.compile(r"\S+")
+MAX_TOKEN_CHARS = 100
+_LONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?(?=\s)|\n")
 _SEP = "\n\n"
 NER_CACHE_SIZE = 4096
@@ -75,6 +77,10 @@ class Enricher:
         cut = None if self.lead_words is None else lead_end(text, self.lead_words)
         body = text if cut is None else text[:cut]
         joined = f"{title}{_SEP}{body}" if title else body
+        # spaCy's tokenizer splits prefixes/suffixes off one token at a time: quadratic on a
+        # long run without spaces ("((((…", 50k emoji: minutes). No entity is that long, so
+        # such runs are blanked, length kept, so that the span offsets stay valid.
+        joined = _LONG_RUN.sub(lambda m: " " * len(m.group()), joined)
         offset = len(title) + len(_SEP) if title else 0
         if cut is not None and cut >= len(text):
             cut = None

@@ -3,9 +3,9 @@
 Articles are generated from a fixed seed with short bodies (two or three sentences), so the
 worker's spaCy NER on the lead stays cheap. About a quarter of the articles repeat an earlier
 one: exact copies (same body, another outlet), near-copies (one sentence changed) and rewrites
-of the same event. Published times rise in produce order by 20 s per article, so a
-10,000-article replay spans 56 hours: inside both dedup windows (72 h story, 168 h near), so
-no state expires and the decisions depend only on the order into the decision stage.
+of the same event. Published times rise in produce order by `step_s` per article (default
+20 s: 10,000 articles span 56 hours, inside both dedup windows, 72 h story and 168 h near);
+a larger step makes the stream outlive the windows, so state expires during the replay.
 """
 
 from __future__ import annotations
@@ -71,12 +71,14 @@ class Inputs:
     valid_ids: list[str] = field(default_factory=list)
     bad: list[bytes] = field(default_factory=list)
     kinds: Counter[str] = field(default_factory=Counter)
+    kind_list: list[str] = field(default_factory=list)  # per valid id
 
     def add_valid(self, article: dict[str, Any], kind: str) -> None:
         self.values.append(jsonio.dumps(article))
         self.keys.append(str(article["id"]).encode())
         self.valid_ids.append(str(article["id"]))
         self.kinds[kind] += 1
+        self.kind_list.append(kind)
 
     def add_bad(self, value: bytes, key: bytes | None, kind: str) -> None:
         self.values.append(value)
@@ -117,7 +119,13 @@ def _title(e: dict[str, Any]) -> str:
 
 
 def generate(
-    n_valid: int, *, n_bad: int = 0, seed: int = 6, tag: str = "r", bad_every: int = 0
+    n_valid: int,
+    *,
+    n_bad: int = 0,
+    seed: int = 6,
+    tag: str = "r",
+    bad_every: int = 0,
+    step_s: float = 20.0,
 ) -> Inputs:
     """`n_valid` articles (about 75% originals, the rest copies/rewrites) and `n_bad` bad inputs
     interleaved evenly, all from `seed`. Ids are `{tag}-{i}`; bad inputs carry ids `{tag}-bad-j`.
@@ -128,7 +136,7 @@ def generate(
     bad_every = bad_every or (max(1, n_valid // n_bad) if n_bad else 0)
     bad_done = 0
     for i in range(n_valid):
-        published = START + timedelta(seconds=20 * i)
+        published = START + timedelta(seconds=step_s * i)
         aid = f"{tag}-{i}"
         roll = rng.random()
         base: dict[str, Any] = {
