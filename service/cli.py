@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from .logs import logging_config
 
-        logging.config.dictConfig(logging_config(os.environ.get("NEWSFLOW_LOG_LEVEL", "info")))
+        logging.config.dictConfig(logging_config(os.environ.get("NEWSFLOW_LOG_LEVEL", "warning")))
     try:
         return int(args.fn(args))
     except KafkaError as exc:
