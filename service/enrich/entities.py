@@ -15,6 +15,7 @@ Steps, per article:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -53,8 +54,30 @@ _TYPE_BY_HEAD = [
 ]  # fmt: skip
 _PLACE_CUE = re.compile(
     r"(?:\b(?:in|near|outside|northern|southern|eastern|western|central|town of|city of"
-    r"|village of|region of|province of|territory of|capital)\s+)$"
+    r"|village of|region of|province of|territory of|capital)\s+"
+    r"(?:[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?\s+and\s+)?)$"  # "in Renton and Everett"
 )
+# A lowercase geographic noun right after a name makes it a place ("the Reykjanes peninsula",
+# "the Torkham border crossing"; a feature noun joins the name); a capitalised event noun
+# extends it ("ATP Finals").
+_FEATURE_AFTER = re.compile(
+    r"\s+(?:peninsula|river|valley|mountains|mountain range|island|islands|archipelago|desert"
+    r"|strait|lake|plateau|glacier|volcano)(?![\w-])"
+)
+_LOC_AFTER = re.compile(r"\s+(?:border crossing|crossing|pass)(?![\w-])")
+_EVENT_AFTER = re.compile(
+    r"\s+(?:Open|Finals|Cup|Games|Olympics|Championships?|Grand Prix|Summit)(?![\w-])"
+)
+# Named storms and UN climate conferences, found by pattern over the whole text (the small
+# model rarely tags them); "Storm Shadow" is a missile and "Hurricane Center" an office.
+_NAMED_EVENT = re.compile(
+    r"(?<![\w-])(?:(?:Tropical Storm|Storm|Hurricane|Cyclone|Typhoon)\s+(?!Shadow\b)"
+    r"[A-Z][a-z]{2,}(?![\w-])(?!\s+[A-Z])|COP\d{1,2}(?![\w-]))"
+)
+_EVENT_CUES = ("Storm", "Hurricane", "Cyclone", "Typhoon", "COP")
+# Capitalised words the model tags on their own that are never an entity alone
+# ("Secretary of State Marco Rubio", "Press Secretary Karoline Leavitt").
+_NOT_NAMES = frozenset({"State", "Press", "Secretary", "Minister", "President", "Premier"})
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _TRAILING = re.compile(r"(?:['’]s|['’])$")
 _EDGE_PUNCT = " \t\"'“”‘’()[]{},.;:!?-–—•*|/"
@@ -128,32 +151,57 @@ def _clean_span(text: str, start: int, end: int, etype: str) -> tuple[int, int] 
     return start, end
 
 
-def _retype(text: str, start: int, end: int, etype: str) -> tuple[str, int]:
+def _retype(text: str, start: int, end: int, etype: str) -> tuple[str, int, int]:
     """Correct the label from head words and context ("Hurricane Melissa" is an EVENT,
-    "in Rotterdam" a place); may extend the span left over an event prefix."""
+    "in Rotterdam" a place); may extend the span over an event prefix or suffix."""
     prefix = _EVENT_PREFIX.search(text, max(0, start - 20), start)
     if prefix and prefix.end() == start:
-        return "EVENT", prefix.start()
+        return "EVENT", prefix.start(), end
+    suffix = _EVENT_AFTER.match(text, end)
+    if suffix and etype in ("ORG", "GPE", "NORP", "MISC"):
+        return "EVENT", start, suffix.end()
     surface = text[start:end]
     for pattern, label in _TYPE_BY_HEAD:
         if pattern.search(surface):
-            return label, start
-    place = _PLACE_CUE.search(text, max(0, start - 20), start)
+            return label, start, end
+    if etype in ("ORG", "PERSON"):  # the model's usual guesses for unfamiliar places
+        feature = _FEATURE_AFTER.match(text, end)
+        if feature:
+            return "LOC", start, feature.end()
+        if _LOC_AFTER.match(text, end):
+            return "LOC", start, end
+    place = _PLACE_CUE.search(text, max(0, start - 40), start)
     if etype in ("ORG", "PERSON") and " " not in surface and place:
-        return "GPE", start
-    return etype, start
-
-
-def _overlaps(a: _Mention, b: _Mention) -> bool:
-    return a.field == b.field and a.start < b.end and b.start < a.end
+        return "GPE", start, end
+    return etype, start, end
 
 
 def _merge(gaz: list[_Mention], ner: list[_Mention], gazetteer: Gazetteer) -> list[_Mention]:
-    """Resolve overlaps between gazetteer hits and NER spans."""
+    """Resolve overlaps between gazetteer hits and NER spans.
+
+    Gazetteer hits are sorted and non-overlapping within a field, so the hits a NER span
+    overlaps are found by bisecting on their ends instead of comparing every pair.
+    """
+    by_field: dict[str, tuple[list[int], list[int]]] = {}
+    for i, g in enumerate(gaz):
+        ends, idx = by_field.setdefault(g.field, ([], []))
+        ends.append(g.end)
+        idx.append(i)
+    for ends, idx in by_field.values():
+        order = sorted(range(len(idx)), key=lambda k: gaz[idx[k]].start)
+        idx[:] = [idx[k] for k in order]
+        ends[:] = [gaz[i].end for i in idx]
     kept_ner: list[_Mention] = []
     dropped_gaz: set[int] = set()
     for n in ner:
-        inside = [i for i, g in enumerate(gaz) if _overlaps(n, g)]
+        table = by_field.get(n.field)
+        inside: list[int] = []
+        if table is not None:
+            ends, idx = table
+            k = bisect_right(ends, n.start)
+            while k < len(idx) and gaz[idx[k]].start < n.end:
+                inside.append(idx[k])
+                k += 1
         if not inside:
             kept_ner.append(n)
             continue
@@ -163,6 +211,18 @@ def _merge(gaz: list[_Mention], ner: list[_Mention], gazetteer: Gazetteer) -> li
             kept_ner.append(n)
             dropped_gaz.update(inside)
     return [g for i, g in enumerate(gaz) if i not in dropped_gaz] + kept_ner
+
+
+def _dedupe(ner: list[_Mention]) -> list[_Mention]:
+    """Drop NER mentions overlapping an earlier, longer one (storm pattern vs model span)."""
+    ner.sort(key=lambda m: (m.field, m.start, -(m.end - m.start)))
+    out: list[_Mention] = []
+    for m in ner:
+        prev = out[-1] if out else None
+        if prev is not None and prev.field == m.field and m.start < prev.end:
+            continue
+        out.append(m)
+    return out
 
 
 def _canonicalise(m: _Mention, gazetteer: Gazetteer) -> None:
@@ -175,12 +235,24 @@ def _canonicalise(m: _Mention, gazetteer: Gazetteer) -> None:
         m.type = entry.type
 
 
-def _word_re(forms: Iterable[str]) -> re.Pattern[str] | None:
-    alts = sorted({f for f in forms if len(f) >= 3}, key=len, reverse=True)
-    if not alts:
-        return None
-    body = "|".join(re.escape(a) for a in alts)
-    return re.compile(rf"(?<![\w@#-])(?:{body})(?![^\W\d_]|-)")
+def _occurrences(text: str, form: str, start: int) -> Iterable[tuple[int, int]]:
+    """Word-bounded occurrences of ``form`` from ``start`` (str.find: no regex to compile)."""
+    n = len(form)
+    i = text.find(form, start)
+    while i >= 0:
+        before = text[i - 1] if i > 0 else " "
+        after = text[i + n] if i + n < len(text) else " "
+        if not (before.isalnum() or before in "_@#-" or after.isalpha() or after == "-"):
+            yield i, i + n
+        i = text.find(form, i + 1)
+
+
+def _free(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    """Whether [s, e) overlaps none of the sorted, non-overlapping ``spans``."""
+    k = bisect_right(spans, (s, e))
+    if k and spans[k - 1][1] > s:
+        return False
+    return not (k < len(spans) and spans[k][0] < e)
 
 
 def _propagate(mentions: list[_Mention], fields: dict[str, str], lead_end: int) -> list[_Mention]:
@@ -194,23 +266,27 @@ def _propagate(mentions: list[_Mention], fields: dict[str, str], lead_end: int) 
         parts = m.text.split()
         if m.type == "PERSON" and len(parts) >= 2 and parts[-1][:1].isupper():
             forms.setdefault(parts[-1], m)
-    pattern = _word_re(forms)
-    if pattern is None:
+    forms = {f: m for f, m in forms.items() if len(f) >= 3}
+    if not forms:
         return mentions
     out = list(mentions)
-    taken: dict[str, list[tuple[int, int]]] = {}
-    for m in mentions:
-        taken.setdefault(m.field, []).append((m.start, m.end))
     for fname, ftext in fields.items():
-        spans = taken.setdefault(fname, [])
         start_at = lead_end if fname == "text" else len(ftext)
-        for hit in pattern.finditer(ftext, start_at):
-            s, e = hit.span()
-            if any(s < te and ts < e for ts, te in spans):
+        if start_at >= len(ftext):
+            continue
+        hits = [(s, -(e - s), f) for f in forms for s, e in _occurrences(ftext, f, start_at)]
+        if not hits:
+            continue
+        hits.sort()  # leftmost, then longest first
+        # mentions never overlap within a field once merged, so their spans stay sorted
+        spans = sorted((m.start, m.end) for m in mentions if m.field == fname)
+        for s, neg_len, form in hits:
+            e = s - neg_len
+            if not _free(spans, s, e):
                 continue
-            src = forms[hit.group(0)]
-            spans.append((s, e))
-            out.append(_Mention(fname, s, e, hit.group(0), src.type, src.entry, False, False))
+            src = forms[form]
+            insort(spans, (s, e))
+            out.append(_Mention(fname, s, e, form, src.type, src.entry, False, False))
     return out
 
 
@@ -272,8 +348,17 @@ def extract_entities(
         if cleaned is None:
             continue
         s, e = cleaned
-        etype, s = _retype(ftext, s, e, etype)
+        if ftext[s:e] in _NOT_NAMES:
+            continue
+        etype, s, e = _retype(ftext, s, e, etype)
         ner.append(_Mention(span.field, s, e, ftext[s:e], etype, None, from_ner=True))
+    for fname, ftext in fields.items():
+        if not any(cue in ftext for cue in _EVENT_CUES):  # a substring test is ~10x cheaper
+            continue
+        for hit in _NAMED_EVENT.finditer(ftext):
+            s, e = hit.span()
+            ner.append(_Mention(fname, s, e, hit.group(0), "EVENT", None, from_ner=True))
+    ner = _dedupe(ner)
     mentions = _merge(gaz, ner, gazetteer)
     for m in mentions:
         if m.entry is None:

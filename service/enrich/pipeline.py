@@ -118,10 +118,12 @@ class Enricher:
             title, text = title or "", text or ""
             spans: list[NerSpan] = []
             for s, e, label in ents:
-                if title and e <= len(title):
-                    spans.append(NerSpan("title", s, e, label))
-                elif s >= offset:
-                    spans.append(NerSpan("text", s - offset, e - offset, label))
+                # a span running from the title into the body ("Mozambique\n\nCyclone Chido")
+                # is two names: each side keeps its part
+                if title and s < len(title):
+                    spans.append(NerSpan("title", s, min(e, len(title)), label))
+                if e > offset:
+                    spans.append(NerSpan("text", max(s, offset) - offset, e - offset, label))
             results.append(extract_entities(title, text, spans, self.gazetteer, lead_end=cut))
         return results
 
