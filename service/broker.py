@@ -73,6 +73,18 @@ def ensure_jars() -> Path:
     return libs
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id (base64url of 16 bytes) that does not start with "-".
+
+    Kafka's own `random-uuid` never starts with "-" either: the storage tool would take such
+    an id for an option (one start in 64 failed with "expected one argument" before this).
+    """
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -170,8 +182,7 @@ class LocalBroker:
     def _format(self, config: Path) -> None:
         if (self.data_dir / "logs" / "meta.properties").exists():
             return
-        cluster_id = uuid.uuid4().bytes
-        cid = base64.urlsafe_b64encode(cluster_id).decode().rstrip("=")
+        cid = new_cluster_id()
         result = self._java("kafka.tools.StorageTool", "format", "-t", cid, "-c", str(config))
         if result.returncode != 0:
             raise BrokerError(f"formatting KRaft storage failed:\n{result.stdout}{result.stderr}")
