@@ -27,6 +27,7 @@ import asyncio
 import itertools
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,6 +42,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import contextlib
+
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -52,6 +55,7 @@ from service.kafka_io import create_topics
 from service.settings import Settings
 
 RESULTS = REPO / "bench" / "results"
+LOGS = RESULTS / "logs"  # worker logs of the latest run
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 _METRIC = re.compile(r'^newsflow_stage_seconds_(sum|count)\{stage="(\w+)"\} ([0-9.e+-]+)$')
 
@@ -80,16 +84,41 @@ def pct(values: list[float], q: float) -> float | None:
 # --------------------------------------------------------------------------- the worker
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (the worker and its enrichment processes)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo.extend(int(x) for x in task.read_text().split())
+    return out
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    """utime + stime of the process and its live descendants."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
 
 
 def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Sum of the peak RSS (VmHWM) of the process and its descendants (an upper bound of
+    their peak together: shared pages count in each)."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            lines = Path(f"/proc/{p}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in lines if line.startswith("VmHWM:"))
+    return total / 1024
 
 
 def http_status(url: str) -> tuple[int, bytes]:
@@ -409,7 +438,7 @@ async def saturation(
         }
         for i in range(1, workers)
     ]
-    procs = [Worker(env, tmp / f"worker-{tag}-{i}.log") for i, env in enumerate(envs)]
+    procs = [Worker(env, LOGS / f"worker-{tag}-{i}.log") for i, env in enumerate(envs)]
     topic_raw, topic_out = base["NEWSFLOW_TOPIC_RAW"], base["NEWSFLOW_TOPIC_ENRICHED"]
     if preload:
         await produce(bootstrap, topic_raw, records, label=f"{label}: pre-load")
@@ -476,7 +505,7 @@ async def latency(
     tag = uuid.uuid4().hex[:8]
     env = worker_env(bootstrap, tmp / f"lat-{tag}", tag, f"bench-{tag}")
     await create_topics(settings_for(env))
-    w = Worker(env, tmp / f"worker-{tag}.log")
+    w = Worker(env, LOGS / f"worker-{tag}.log")
     w.start()
     ready = await w.wait_ready()
     note(f"latency: worker ready in {ready:.1f}s (empty topics, broker up)")
@@ -593,6 +622,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rates = [float(x) for x in args.rates.split(",") if x.strip()]
     with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        shutil.rmtree(LOGS, ignore_errors=True)
+        LOGS.mkdir(parents=True)
         broker = LocalBroker(data_dir=tmp / "kafka", port=free_port())
         began = time.monotonic()
         await asyncio.to_thread(broker.start)

