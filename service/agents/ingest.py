@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any, cast
 
 from faust import StreamT
@@ -79,15 +80,18 @@ def register_ingest_agent(c: Components) -> None:
         # dead letter and source partition (transaction). Preparing is pure, so it runs
         # outside the commit guard, in a child process by default, while the worker's event
         # loop goes on with the decision stage, fetches and commits; the batch's outputs and
-        # acks then go out under the guard (`publish.atomic`).
-        batches = cast(Stream, stream).take_events(BATCH_MAX, within=BATCH_WITHIN_S)
-        async for events in batches:
+        # acks then go out under the guard (`publish.atomic`). Acks are ours alone
+        # (`noack_take`): a batch that a rebalance overtook while it was prepared is dropped
+        # unacked, and read again from the committed offset by the partition's owner.
+        async for events in cast(Stream, stream).noack_take(BATCH_MAX, within=BATCH_WITHIN_S):
             messages = [event.message for event in events]
             metrics.consumed.inc(len(messages))
             results, timings = await preparer.prepare([msg.value for msg in messages])
-            async with publish.atomic(c, stream, events):
-                for msg, result, t in zip(messages, results, timings, strict=True):
-                    await handle(msg, result, t)
+            async with publish.atomic(c, stream, events, keep=current) as live:
+                kept = {id(event) for event in live}
+                for event, result, t in zip(events, results, timings, strict=True):
+                    if id(event) in kept:
+                        await handle(event.message, result, t)
 
     async def handle(msg: Any, result: Prepared | Exception, timings: Timings) -> None:
         if isinstance(result, InvalidArticle):
@@ -131,6 +135,29 @@ def register_ingest_agent(c: Components) -> None:
             },
             msg.tp,
         )
+
+
+def current(events: Sequence[Any]) -> list[Any]:
+    """The events still current: fetched in this consumer generation, no rebalance under way.
+
+    Faust drops stale messages on the way into a stream by the same rule; a batch held
+    across an await (here, its preparation) can go stale after it entered. Emitting it
+    would send outputs in a transaction of a partition that may have moved, and acking it
+    would let Faust commit offsets its new owner has still to process."""
+    if not events:
+        return []
+    app = events[0].app
+    generation = app.consumer_generation_id
+    kept = [e for e in events if e.message.generation_id == generation]
+    if not app.flow_control.is_active():
+        kept = []
+    if len(kept) < len(events):
+        log.info(
+            "batch overtaken by a rebalance: %d of %d messages left to be read again",
+            len(events) - len(kept),
+            len(events),
+        )
+    return kept
 
 
 def traceparent(headers: Any) -> str | None:

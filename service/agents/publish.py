@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,18 +207,25 @@ def commit_guard(app: faust.App) -> _Guard:
 
 @contextlib.asynccontextmanager
 async def atomic(
-    c: Components, stream: faust.StreamT[Any], events: Sequence[Any]
-) -> AsyncIterator[None]:
+    c: Components,
+    stream: faust.StreamT[Any],
+    events: Sequence[Any],
+    keep: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
+) -> AsyncIterator[Sequence[Any]]:
     """Handle `events` with no commit in between: the body (table writes, `send`s) runs under
     the commit guard, then the events' table changelog writes are awaited (`_Guard.settle`)
     and the events are acked before the guard is released. An exception in the body leaves
     the events unacked and stops commits (see `commit_guard`). Pure work (enrichment) belongs
-    before this block: holding the guard through it would only delay commits."""
+    before this block: holding the guard through it would only delay commits.
+
+    `keep`, once the guard is held, picks the events to handle; the block gets those, and
+    only those are acked."""
     guard = commit_guard(c.app)
     async with guard.held():
-        yield
+        kept = events if keep is None else keep(events)
+        yield kept
         await guard.settle()
-        for event in events:
+        for event in kept:
             await stream.ack(event)
     request_commit(c)
 
@@ -228,16 +235,6 @@ async def atomic_events(c: Components, stream: faust.StreamT[Any]) -> AsyncItera
     async for event in stream.events():
         async with atomic(c, stream, (event,)):
             yield event
-
-
-async def atomic_batches(
-    c: Components, stream: faust.StreamT[Any], batches: AsyncIterator[Sequence[Any]]
-) -> AsyncIterator[Sequence[Any]]:
-    """`atomic` for `stream.take_events(...)` batches (Faust's own ack after the batch is
-    then a no-op)."""
-    async for events in batches:
-        async with atomic(c, stream, events):
-            yield events
 
 
 def fix_recovery_highwaters() -> None:
