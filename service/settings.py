@@ -76,7 +76,7 @@ class Settings:
     log_level: str = "info"
     spacy_model: str = ""
     ner_lead_words: int | None = 50
-    enrich_processes: int = 2
+    enrich_processes: int = 0
     monthfirst_sources: tuple[str, ...] = ()
     schema_dir: Path = field(default=REPO_ROOT / "schemas")
     near_window_hours: float = 168.0

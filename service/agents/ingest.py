@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
 from typing import Any, cast
 
 from faust import StreamT
@@ -87,7 +86,7 @@ def register_ingest_agent(c: Components) -> None:
             messages = [event.message for event in events]
             metrics.consumed.inc(len(messages))
             results, timings = await preparer.prepare([msg.value for msg in messages])
-            async with publish.atomic(c, stream, events, keep=current) as live:
+            async with publish.atomic(c, stream, events, keep=publish.current_events) as live:
                 kept = {id(event) for event in live}
                 for event, result, t in zip(events, results, timings, strict=True):
                     if id(event) in kept:
@@ -135,29 +134,6 @@ def register_ingest_agent(c: Components) -> None:
             },
             msg.tp,
         )
-
-
-def current(events: Sequence[Any]) -> list[Any]:
-    """The events still current: fetched in this consumer generation, no rebalance under way.
-
-    Faust drops stale messages on the way into a stream by the same rule; a batch held
-    across an await (here, its preparation) can go stale after it entered. Emitting it
-    would send outputs in a transaction of a partition that may have moved, and acking it
-    would let Faust commit offsets its new owner has still to process."""
-    if not events:
-        return []
-    app = events[0].app
-    generation = app.consumer_generation_id
-    kept = [e for e in events if e.message.generation_id == generation]
-    if not app.flow_control.is_active():
-        kept = []
-    if len(kept) < len(events):
-        log.info(
-            "batch overtaken by a rebalance: %d of %d messages left to be read again",
-            len(events) - len(kept),
-            len(events),
-        )
-    return kept
 
 
 def traceparent(headers: Any) -> str | None:

@@ -237,6 +237,29 @@ async def atomic_events(c: Components, stream: faust.StreamT[Any]) -> AsyncItera
             yield event
 
 
+def current_events(events: Sequence[Any]) -> list[Any]:
+    """The events still current: fetched in this consumer generation, no rebalance under way.
+
+    Faust drops stale messages on the way into a stream by the same rule; a batch held
+    across an await (here, its preparation) can go stale after it entered. Emitting it
+    would send outputs in a transaction of a partition that may have moved, and acking it
+    would let Faust commit offsets its new owner has still to process."""
+    if not events:
+        return []
+    app = events[0].app
+    generation = app.consumer_generation_id
+    kept = [e for e in events if e.message.generation_id == generation]
+    if not app.flow_control.is_active():
+        kept = []
+    if len(kept) < len(events):
+        log.info(
+            "batch overtaken by a rebalance: %d of %d messages left to be read again",
+            len(events) - len(kept),
+            len(events),
+        )
+    return kept
+
+
 def fix_recovery_highwaters() -> None:
     """Work around a faust-streaming 0.15.3 recovery bug under exactly-once (idempotent).
 

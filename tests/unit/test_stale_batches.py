@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from service.agents.ingest import current
+from service.agents.publish import current_events as current
 
 
 def batch(app: Any, generations: list[int]) -> list[Any]:
