@@ -101,11 +101,14 @@ class Preparer:
         return self._pool
 
     def start(self) -> None:
-        """Start the children now (they load the model while the worker joins its group)."""
+        """Load the model now, not on the first batch (~1.5 s: the first articles would wait
+        for it): in the children, while the worker joins its group, or here."""
         if self.processes:
             pool = self._executor()
             for _ in range(self.processes):
                 pool.submit(int)
+        else:
+            load_pipeline(self.options.model, lead_words=self.options.lead_words)
 
     async def prepare(self, values: Sequence[bytes | None]) -> tuple[Outcome, list[Timings]]:
         """(outcome, timings) per value, in order: see ``pipeline.prepare_many``."""
