@@ -21,10 +21,6 @@ class InvalidArticle(NewsflowError):
         self.code = code
         self.message = message
 
-    def __reduce__(self) -> tuple[type[InvalidArticle], tuple[str, str]]:
-        # crosses process boundaries (service.preparer): rebuild from both fields
-        return (InvalidArticle, (self.code, self.message))
-
 
 class EnrichmentError(NewsflowError):
     """An article that passed validation but broke an enrichment step."""

@@ -76,14 +76,12 @@ class Settings:
     log_level: str = "info"
     spacy_model: str = ""
     ner_lead_words: int | None = 50
-    enrich_processes: int = 0
     monthfirst_sources: tuple[str, ...] = ()
     schema_dir: Path = field(default=REPO_ROOT / "schemas")
     near_window_hours: float = 168.0
     story_window_hours: float = 72.0
     lag_interval_s: float = 10.0
     commit_interval_s: float = 0.2
-    commit_min_gap_s: float = 0.0
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = ""
     sasl_username: str = ""
@@ -118,14 +116,12 @@ class Settings:
             log_level=_env("NEWSFLOW_LOG_LEVEL", d.log_level),
             spacy_model=_env("NEWSFLOW_SPACY_MODEL", d.spacy_model),
             ner_lead_words=_lead_words(_env("NEWSFLOW_NER_LEAD_WORDS", "50")),
-            enrich_processes=_int("NEWSFLOW_ENRICH_PROCESSES", d.enrich_processes),
             monthfirst_sources=tuple(s.strip() for s in sources.split(",") if s.strip()),
             schema_dir=Path(_env("NEWSFLOW_SCHEMA_DIR", str(d.schema_dir))),
             near_window_hours=_float("NEWSFLOW_NEAR_WINDOW_HOURS", d.near_window_hours),
             story_window_hours=_float("NEWSFLOW_STORY_WINDOW_HOURS", d.story_window_hours),
             lag_interval_s=_float("NEWSFLOW_LAG_INTERVAL_S", d.lag_interval_s),
             commit_interval_s=_float("NEWSFLOW_COMMIT_INTERVAL_S", d.commit_interval_s),
-            commit_min_gap_s=_float("NEWSFLOW_COMMIT_MIN_GAP_S", d.commit_min_gap_s),
             security_protocol=_env("KAFKA_SECURITY_PROTOCOL", d.security_protocol),
             sasl_mechanism=_env("KAFKA_SASL_MECHANISM", d.sasl_mechanism),
             sasl_username=_env("KAFKA_SASL_USERNAME", d.sasl_username),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, cast
+from typing import Any
 
 from faust import StreamT
 
@@ -52,70 +52,66 @@ def register_dedup_agent(c: Components) -> None:
 
     @c.app.agent(c.dedup_input, name="newsflow.dedup")
     async def dedup(stream: StreamT[dict[str, Any]]) -> None:
-        # One event at a time (the stage costs ~1 ms per article, far from the bottleneck).
-        # Batching it with `take_events` needs Faust's current event set per event for the
-        # table writes; setting the stream's `current_event` for that corrupts `take_events`,
-        # which pairs each buffered value with that attribute (~50 articles lost in the
-        # broker-restart test), so it was left out.
         async for event in publish.atomic_events(c, stream):
-            await decide(cast(dict[str, Any], event.value), event.message.tp)
-
-    async def decide(item: dict[str, Any], source: Any) -> None:
-        article: dict[str, Any] = item["article"]
-        features: dict[str, Any] = item["features"]
-        article_id = article["id"]
-        if article_id in decisions:
-            metrics.skipped.inc()
-            return
-        if stale[0] or engine.indexed != len(t["articles"]):
-            stale[0] = False
+            item: dict[str, Any] = event.value
+            source = event.message.tp
+            article: dict[str, Any] = item["article"]
+            features: dict[str, Any] = item["features"]
+            article_id = article["id"]
+            if article_id in decisions:
+                metrics.skipped.inc()
+                continue
+            if stale[0] or engine.indexed != len(t["articles"]):
+                stale[0] = False
+                began = time.perf_counter()
+                indexed = engine.rebuild()
+                took = time.perf_counter() - began
+                log.info("dedup indexes rebuilt: %d articles in %.2f s", indexed, took)
             began = time.perf_counter()
-            indexed = engine.rebuild()
-            took = time.perf_counter() - began
-            log.info("dedup indexes rebuilt: %d articles in %.2f s", indexed, took)
-        began = time.perf_counter()
-        decision = engine.decide(features)
-        metrics.stage_seconds.labels(stage="dedup").observe(time.perf_counter() - began)
-        article.update(
-            story_id=decision.story_id,
-            duplicate_of=decision.duplicate_of,
-            duplicate_kind=decision.duplicate_kind,
-            similarity=round(float(decision.similarity), 4),
-            evidence=decision.evidence,
-            processed_at=utc_now_iso(),
-        )
-        decisions[article_id] = {
-            "story_id": decision.story_id,
-            "t": features.get("published_ts", 0.0),
-        }
-        began = time.perf_counter()
-        trace = item["traceparent"].encode() if item.get("traceparent") else None
-        await publish.send(c, settings.topic_enriched, article_id.encode(), article, source, trace)
-        story = {**decision.story, "schema_version": 1}
-        await publish.send(
-            c, settings.topic_stories, decision.story_id.encode(), story, source, trace
-        )
-        metrics.stage_seconds.labels(stage="publish").observe(time.perf_counter() - began)
-        metrics.enriched.inc()
-        if decision.duplicate_kind:
-            metrics.duplicates.labels(kind=decision.duplicate_kind).inc()
-        metrics.stories.labels(event="created" if story["version"] == 1 else "updated").inc()
-        now = time.time()
-        if item.get("produced_at"):
-            metrics.end_to_end_seconds.labels(reference="produced").observe(
-                max(0.0, now - float(item["produced_at"]))
+            decision = engine.decide(features)
+            metrics.stage_seconds.labels(stage="dedup").observe(time.perf_counter() - began)
+            article.update(
+                story_id=decision.story_id,
+                duplicate_of=decision.duplicate_of,
+                duplicate_kind=decision.duplicate_kind,
+                similarity=round(float(decision.similarity), 4),
+                evidence=decision.evidence,
+                processed_at=utc_now_iso(),
             )
-        if features.get("published_ts"):
-            metrics.end_to_end_seconds.labels(reference="published").observe(
-                max(0.0, now - float(features["published_ts"]))
+            decisions[article_id] = {
+                "story_id": decision.story_id,
+                "t": features.get("published_ts", 0.0),
+            }
+            began = time.perf_counter()
+            trace = item["traceparent"].encode() if item.get("traceparent") else None
+            await publish.send(
+                c, settings.topic_enriched, article_id.encode(), article, source, trace
             )
-        since_expiry = int(decisions.get(EXPIRY_KEY, {}).get("n", 0)) + 1
-        if since_expiry >= EXPIRE_EVERY:
-            since_expiry = 0
-            expire_decisions(decisions, engine, float(features.get("published_ts", 0.0)))
-        decisions[EXPIRY_KEY] = {"n": since_expiry}
-        metrics.dedup_index_size.labels(kind="articles").set(len(t["articles"]))
-        metrics.dedup_index_size.labels(kind="stories").set(len(t["stories"]))
+            story = {**decision.story, "schema_version": 1}
+            await publish.send(
+                c, settings.topic_stories, decision.story_id.encode(), story, source, trace
+            )
+            metrics.stage_seconds.labels(stage="publish").observe(time.perf_counter() - began)
+            metrics.enriched.inc()
+            if decision.duplicate_kind:
+                metrics.duplicates.labels(kind=decision.duplicate_kind).inc()
+            metrics.stories.labels(event="created" if story["version"] == 1 else "updated").inc()
+            now = time.time()
+            if item.get("produced_at"):
+                metrics.end_to_end_seconds.labels(reference="produced").observe(
+                    max(0.0, now - float(item["produced_at"]))
+                )
+            if features.get("published_ts"):
+                metrics.end_to_end_seconds.labels(reference="published").observe(
+                    max(0.0, now - float(features["published_ts"]))
+                )
+            since_expiry = int(decisions.get(EXPIRY_KEY, {}).get("n", 0)) + 1
+            if since_expiry >= EXPIRE_EVERY:
+                since_expiry = 0
+                expire_decisions(decisions, engine, float(features.get("published_ts", 0.0)))
+            decisions[EXPIRY_KEY] = {"n": since_expiry}
+            metrics.dedup_index_size.labels(kind="articles").set(len(t["articles"]))
+            metrics.dedup_index_size.labels(kind="stories").set(len(t["stories"]))
 
 
 def expire_decisions(decisions: Any, engine: DedupEngine, now: float) -> int:

@@ -15,9 +15,9 @@ from faust.streams import Stream
 
 from ..app import Components
 from ..deadletter import dead_letter
-from ..errors import EnrichmentError, InvalidArticle
-from ..pipeline import Prepared, Timings
-from ..preparer import PrepareOptions, Preparer
+from ..enrich import load_pipeline
+from ..errors import InvalidArticle
+from ..pipeline import Prepared, Timings, prepare_many
 from . import publish
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ BATCH_WITHIN_S = 0.05
 def register_ingest_agent(c: Components) -> None:
     settings = c.settings
     metrics = c.metrics
+    monthfirst = frozenset(settings.monthfirst_sources)
 
     async def send_dead_letter(
         key: bytes | None, value: bytes | None, tp: Any, offset: int, code: str, msg: str
@@ -54,58 +55,26 @@ def register_ingest_agent(c: Components) -> None:
             extra={"reason": code, "article_id": record["article_id"]},
         )
 
-    preparer = Preparer(
-        PrepareOptions(
-            model=settings.spacy_model or None,
-            lead_words=settings.ner_lead_words,
-            max_bytes=settings.max_message_bytes,
-            max_body_chars=settings.max_body_chars,
-            monthfirst_sources=frozenset(settings.monthfirst_sources),
-        ),
-        settings.enrich_processes,
-    )
-
-    @c.app.task
-    async def _start_preparer() -> None:
-        preparer.start()
-
-    @c.app.on_before_shutdown.connect
-    async def _stop_preparer(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-        preparer.close()
-
     @c.app.agent(c.raw, name="newsflow.ingest")
     async def ingest(stream: StreamT[bytes]) -> None:
+        enricher = load_pipeline(settings.spacy_model or None, lead_words=settings.ner_lead_words)
         # Batches amortise the NER (one nlp.pipe pass); each message keeps its own outcome,
-        # dead letter and source partition (transaction). Preparing is pure, so it runs
-        # outside the commit guard, in a child process by default, while the worker's event
-        # loop goes on with the decision stage, fetches and commits; the batch's outputs and
-        # acks then go out under the guard (`publish.atomic`). Acks are ours alone
-        # (`noack_take`): a batch that a rebalance overtook while it was prepared is dropped
-        # unacked, and read again from the committed offset by the partition's owner.
-        if not settings.enrich_processes:
-            # The default: the preparation runs on the event loop, so nothing can interleave
-            # with it, and the whole batch is handled under the guard: the previous release's
-            # loop, whose crash tests always passed (the hand-acked loop below lost an
-            # article once in the 1-partition crash test with this setting).
-            batches = cast(Stream, stream).take_events(BATCH_MAX, within=BATCH_WITHIN_S)
-            async for events in batches:
-                metrics.consumed.inc(len(events))
-                async with publish.atomic(c, stream, events):
-                    results, timings = await preparer.prepare(
-                        [event.message.value for event in events]
-                    )
-                    for event, result, t in zip(events, results, timings, strict=True):
-                        await handle(event.message, result, t)
-            return
-        async for events in cast(Stream, stream).noack_take(BATCH_MAX, within=BATCH_WITHIN_S):
+        # dead letter and source partition (transaction). Acks follow the whole batch.
+        batches = cast(Stream, stream).take_events(BATCH_MAX, within=BATCH_WITHIN_S)
+        async for events in publish.atomic_batches(c, stream, batches):
             messages = [event.message for event in events]
             metrics.consumed.inc(len(messages))
-            results, timings = await preparer.prepare([msg.value for msg in messages])
-            async with publish.atomic(c, stream, events, keep=publish.current_events) as live:
-                kept = {id(event) for event in live}
-                for event, result, t in zip(events, results, timings, strict=True):
-                    if id(event) in kept:
-                        await handle(event.message, result, t)
+            timings = [Timings() for _ in messages]
+            results = prepare_many(
+                [msg.value for msg in messages],
+                enricher,
+                max_bytes=settings.max_message_bytes,
+                max_body_chars=settings.max_body_chars,
+                monthfirst_sources=monthfirst,
+                timings=timings,
+            )
+            for msg, result, t in zip(messages, results, timings, strict=True):
+                await handle(msg, result, t)
 
     async def handle(msg: Any, result: Prepared | Exception, timings: Timings) -> None:
         if isinstance(result, InvalidArticle):
@@ -127,10 +96,7 @@ def register_ingest_agent(c: Components) -> None:
                 msg.tp,
                 msg.offset,
                 "processing_error",
-                # from a child process the original type is already in the message
-                str(result)
-                if isinstance(result, EnrichmentError)
-                else f"{type(result).__name__}: {result}",
+                f"{type(result).__name__}: {result}",
             )
             return
         article, features = result

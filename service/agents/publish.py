@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,58 +106,6 @@ class _Guard:
             self.owner = None
 
 
-@dataclass
-class _Committer:
-    """Commits soon after work is acked, instead of on Faust's timer alone.
-
-    Under exactly-once a record is visible downstream (to the decision stage, to
-    read_committed consumers) only once its transaction commits, so the commit timer's
-    interval is added to the latency of each of the two stages. Here a commit starts as soon
-    as a batch is acked, no sooner than `min_gap_s` after the previous one started: at low
-    rates each batch commits at once; under load, commits come every `min_gap_s` and cover
-    many batches. Faust's own timer still runs (`NEWSFLOW_COMMIT_INTERVAL_S`) as a fallback.
-    """
-
-    app: faust.App
-    min_gap_s: float
-    dirty: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-
-    def request(self) -> None:
-        self.dirty.set()
-        if self.task is None:
-            self.task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        consumer = self.app.consumer
-        while True:
-            await self.dirty.wait()
-            if self.app.should_stop or consumer.should_stop:
-                return
-            self.dirty.clear()
-            began = loop.time()
-            try:
-                await consumer.commit()
-            except Exception:  # the timer and the next batch try again
-                log.warning("prompt commit failed", exc_info=True)
-            await asyncio.sleep(max(0.0, began + self.min_gap_s - loop.time()))
-
-
-_COMMITTERS: weakref.WeakKeyDictionary[faust.App, _Committer] = weakref.WeakKeyDictionary()
-
-
-def request_commit(c: Components) -> None:
-    """Ask for a commit of what has been acked (see `_Committer`); a no-op when
-    `commit_min_gap_s` is 0 (commits on Faust's timer only)."""
-    if c.settings.commit_min_gap_s <= 0:
-        return
-    committer = _COMMITTERS.get(c.app)
-    if committer is None:
-        committer = _COMMITTERS[c.app] = _Committer(c.app, c.settings.commit_min_gap_s)
-    committer.request()
-
-
 _GUARDS: weakref.WeakKeyDictionary[faust.App, _Guard] = weakref.WeakKeyDictionary()
 
 
@@ -205,59 +153,31 @@ def commit_guard(app: faust.App) -> _Guard:
     return guard
 
 
-@contextlib.asynccontextmanager
-async def atomic(
-    c: Components,
-    stream: faust.StreamT[Any],
-    events: Sequence[Any],
-    keep: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-) -> AsyncIterator[Sequence[Any]]:
-    """Handle `events` with no commit in between: the body (table writes, `send`s) runs under
-    the commit guard, then the events' table changelog writes are awaited (`_Guard.settle`)
-    and the events are acked before the guard is released. An exception in the body leaves
-    the events unacked and stops commits (see `commit_guard`). Pure work (enrichment) belongs
-    before this block: holding the guard through it would only delay commits.
-
-    `keep`, once the guard is held, picks the events to handle; the block gets those, and
-    only those are acked."""
-    guard = commit_guard(c.app)
-    async with guard.held():
-        kept = events if keep is None else keep(events)
-        yield kept
-        await guard.settle()
-        for event in kept:
-            await stream.ack(event)
-    request_commit(c)
-
-
 async def atomic_events(c: Components, stream: faust.StreamT[Any]) -> AsyncIterator[Any]:
-    """`stream.events()`, each event handled under `atomic`."""
+    """`stream.events()`, each event handled with no commit in between: the loop body (table
+    writes, `send`s) runs under the commit guard, then the event's table changelog writes are
+    awaited (`_Guard.settle`) and the event is acked before the guard is released. An
+    exception in the body leaves the event unacked and stops commits (see `commit_guard`)."""
+    guard = commit_guard(c.app)
     async for event in stream.events():
-        async with atomic(c, stream, (event,)):
+        async with guard.held():
             yield event
+            await guard.settle()
+            await stream.ack(event)
 
 
-def current_events(events: Sequence[Any]) -> list[Any]:
-    """The events still current: fetched in this consumer generation, no rebalance under way.
-
-    Faust drops stale messages on the way into a stream by the same rule; a batch held
-    across an await (here, its preparation) can go stale after it entered. Emitting it
-    would send outputs in a transaction of a partition that may have moved, and acking it
-    would let Faust commit offsets its new owner has still to process."""
-    if not events:
-        return []
-    app = events[0].app
-    generation = app.consumer_generation_id
-    kept = [e for e in events if e.message.generation_id == generation]
-    if not app.flow_control.is_active():
-        kept = []
-    if len(kept) < len(events):
-        log.info(
-            "batch overtaken by a rebalance: %d of %d messages left to be read again",
-            len(events) - len(kept),
-            len(events),
-        )
-    return kept
+async def atomic_batches(
+    c: Components, stream: faust.StreamT[Any], batches: AsyncIterator[Sequence[Any]]
+) -> AsyncIterator[Sequence[Any]]:
+    """`atomic_events` for `stream.take_events(...)` batches: the whole batch is handled under
+    the commit guard, then settled and acked (Faust's own ack after the batch is then a no-op)."""
+    guard = commit_guard(c.app)
+    async for events in batches:
+        async with guard.held():
+            yield events
+            await guard.settle()
+            for event in events:
+                await stream.ack(event)
 
 
 def fix_recovery_highwaters() -> None:
