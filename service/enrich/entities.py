@@ -314,7 +314,26 @@ def _link(mentions: list[_Mention]) -> None:
             m.key, m.name, m.type = m.entry.id, m.entry.name, m.entry.type
         else:
             m.name = m.name or m.text
+    _one_type_per_name([m for m in mentions if m.entry is None])
+    for m in mentions:
+        if m.entry is None:
             m.key = entity_id(m.type, m.name)
+
+
+def _one_type_per_name(unresolved: list[_Mention]) -> None:
+    """One article, one entity per unresolved name: the model may call "Lyon" ORG in the
+    title and GPE in the body; the type most mentions carry wins (the first mention breaks a
+    tie), so a reader sees one Lyon, not two."""
+    by_name: dict[str, list[_Mention]] = {}
+    for m in unresolved:
+        by_name.setdefault(m.name, []).append(m)
+    for group in by_name.values():
+        types = [m.type for m in sorted(group, key=lambda m: (m.field != "title", m.start))]
+        if len(set(types)) < 2:
+            continue
+        winner = max(dict.fromkeys(types), key=types.count)  # first seen wins a tie
+        for m in group:
+            m.type = winner
 
 
 def extract_entities(

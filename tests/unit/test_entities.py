@@ -85,6 +85,18 @@ def test_weak_surname_prefers_person_in_article(gaz: Gazetteer) -> None:
     assert ents[0]["count"] == 2
 
 
+def test_one_name_under_two_model_types_is_one_entity(gaz: Gazetteer) -> None:
+    title = "Robbers hit Vellaron jeweller"
+    text = "Police in Vellaron said the shop in Vellaron was hit."
+    spans = [NerSpan("title", 12, 20, "ORG"), NerSpan("text", 10, 18, "GPE"),
+             NerSpan("text", 36, 44, "GPE")]  # fmt: skip
+    ents = extract_entities(title, text, spans, gaz)
+    assert [(e["id"], e["count"]) for e in ents] == [("gpe:vellaron", 3)]
+    # a tie goes to the first mention (the title's)
+    ents = extract_entities(title, text, spans[:2], gaz)
+    assert [(e["id"], e["count"]) for e in ents] == [("org:vellaron", 2)]
+
+
 def test_propagation_beyond_lead(gaz: Gazetteer) -> None:
     text = (
         "Acme Widgets Ltd opened a plant. " + "Filler words here. " * 30 + "Acme Widgets Ltd grew."
