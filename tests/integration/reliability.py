@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from service import jsonio
 from service.kafka_io import client_options
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.integration.conftest import WorkerProcess
 
 START = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
 
@@ -198,6 +203,41 @@ def final_stories(records: Iterable[Any]) -> dict[str, tuple[int, int]]:
         s = jsonio.loads(r.value)
         out[r.key.decode()] = (s["version"], s["article_count"])
     return out
+
+
+@contextlib.contextmanager
+def running(*workers: WorkerProcess, tail: int = 4000) -> Iterator[None]:
+    """Stop the workers when the block ends; if it fails, print each worker's log tail first."""
+    try:
+        yield
+    except BaseException:
+        for w in workers:
+            print(f"--- worker log {w.log_path} (tail)\n{w.log_tail(tail)}")
+        raise
+    finally:
+        for w in workers:
+            if w.proc is not None:
+                w.stop()
+
+
+def collect_all(settings: Settings, *topics: str) -> dict[str, list[Any]]:
+    """Every committed record of each topic, read once more after the workers stopped, so
+    that a late duplicate shows too."""
+    from tests.integration.conftest import collect
+
+    return {topic: collect(settings, topic, lambda r: True, 10) for topic in topics}
+
+
+def worker_troubles(log_path: Path, limit: int = 40) -> str:
+    """The worker log's warnings and errors other than dead letters: printed when a
+    reliability check fails, since the check runs after the worker is gone."""
+    lines = [
+        line
+        for line in log_path.read_text(errors="replace").splitlines()
+        if ('"level":"warning"' in line or '"level":"error"' in line)
+        and "dead-lettered" not in line
+    ]
+    return "\n".join(lines[-limit:]) or "(none)"
 
 
 def loss_and_duplicates(expected: Iterable[str], seen: Counter[str]) -> tuple[list[str], dict]:

@@ -19,11 +19,13 @@ from service.kafka_io import create_topics
 from tests.conftest import unique_env
 from tests.integration.conftest import WorkerProcess, collect, keys_seen, produce
 from tests.integration.reliability import (
+    collect_all,
     count_keys,
     dead_originals,
     generate,
     loss_and_duplicates,
     reliability_n,
+    running,
     wait_raw_progress,
 )
 
@@ -55,7 +57,7 @@ def test_worker_survives_a_broker_restart(own_broker: LocalBroker, tmp_path: Pat
     worker.start()
     assert worker.proc is not None
     pid = worker.proc.pid
-    try:
+    with running(worker, tail=8000):
         wait_raw_progress(settings, 0.3, timeout=60 + N / 10, alive=worker.alive)
         stopped = time.monotonic()
         assert own_broker.stop(), "broker was not running"
@@ -67,14 +69,9 @@ def test_worker_survives_a_broker_restart(own_broker: LocalBroker, tmp_path: Pat
         collect(settings, settings.topic_enriched, keys_seen(wanted), 180 + N / 10)
         wait_raw_progress(settings, 1.0, timeout=60, alive=worker.alive)
         assert worker.alive() and worker.proc.pid == pid, "the worker was restarted"
-    except BaseException:
-        print(worker.log_tail(8000))
-        raise
-    finally:
-        worker.stop()
     elapsed = time.monotonic() - began
-    enriched = collect(settings, settings.topic_enriched, lambda r: True, 10)
-    dlq = collect(settings, settings.topic_dlq, lambda r: True, 10)
+    out = collect_all(settings, settings.topic_enriched, settings.topic_dlq)
+    enriched, dlq = out[settings.topic_enriched], out[settings.topic_dlq]
     lost, dups = loss_and_duplicates(inputs.valid_ids, count_keys(enriched))
     dead = dead_originals(dlq)
     print(

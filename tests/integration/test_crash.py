@@ -18,11 +18,13 @@ from typing import Any
 
 import pytest
 
+from service import jsonio
 from service.kafka_io import create_topics
 from tests.conftest import unique_env
 from tests.integration.conftest import WorkerProcess, collect, keys_seen, produce
 from tests.integration.reliability import (
     Inputs,
+    collect_all,
     count_keys,
     dead_originals,
     decisions,
@@ -30,7 +32,9 @@ from tests.integration.reliability import (
     generate,
     loss_and_duplicates,
     reliability_n,
+    running,
     wait_raw_progress,
+    worker_troubles,
 )
 
 pytestmark = pytest.mark.integration
@@ -65,7 +69,7 @@ def replay(
     pids = []
     killed_at = []
     worker.start()
-    try:
+    with running(worker):
         for fraction in sorted(rng.uniform(0.1, 0.85) for _ in range(kills)):
             wait_raw_progress(settings, fraction, timeout=60 + N / 10, alive=worker.alive)
             time.sleep(rng.uniform(0.0, 1.0))
@@ -77,27 +81,20 @@ def replay(
             worker.start()
         wanted = set(inputs.valid_ids)
         timeout = 120 + N / 10
-        enriched = collect(settings, settings.topic_enriched, keys_seen(wanted), timeout)
+        collect(settings, settings.topic_enriched, keys_seen(wanted), timeout)
         wait_raw_progress(settings, 1.0, timeout=60, alive=worker.alive)
         assert worker.alive()
         pids.append(worker.proc.pid if worker.proc else 0)
-    except BaseException:
-        print(worker.log_tail())
-        raise
-    finally:
-        worker.stop()
     elapsed = time.monotonic() - began
-    # read everything once more after the worker stopped: late duplicates would show here
-    enriched = collect(settings, settings.topic_enriched, lambda r: True, 10)
-    dlq = collect(settings, settings.topic_dlq, lambda r: True, 10)
-    stories = collect(settings, settings.topic_stories, lambda r: True, 10)
+    out = collect_all(settings, settings.topic_enriched, settings.topic_dlq, settings.topic_stories)
     return {
-        "enriched": enriched,
-        "dlq": dlq,
-        "stories": stories,
+        "enriched": out[settings.topic_enriched],
+        "dlq": out[settings.topic_dlq],
+        "stories": out[settings.topic_stories],
         "elapsed": elapsed,
         "pids": pids,
         "killed_at": killed_at,
+        "log": worker.log_path,
     }
 
 
@@ -115,6 +112,17 @@ def check_exactly_once(inputs: Inputs, out: dict[str, Any], label: str) -> None:
         f"dead letters lost={len(dead_lost)} duplicated={len(dead_dups)} "
         f"time={out['elapsed']:.0f}s"
     )
+    if lost or dups or extra or dead_lost or dead_dups:
+        for value, count in list(dead_dups.items())[:3]:
+            copies = [r for r in out["dlq"] if dead_originals([r]).get(value)]
+            where = [
+                (d["partition"], d["offset"], d["failed_at"], r.partition, r.offset)
+                for r in copies
+                for d in [jsonio.loads(r.value)]
+            ]
+            print(f"dead letter x{count} (raw partition, offset, failed at, dlq partition+offset):")
+            print(f"  {where}")
+        print(f"worker warnings and errors:\n{worker_troubles(out['log'])}")
     assert not lost, f"{len(lost)} articles lost, e.g. {lost[:5]}"
     assert not dups, f"{len(dups)} articles emitted more than once, e.g. {list(dups.items())[:5]}"
     assert not extra, f"unexpected ids in the output: {sorted(extra)[:5]}"

@@ -22,7 +22,7 @@ from service import jsonio
 from service.kafka_io import create_topics
 from tests.conftest import unique_env
 from tests.integration.conftest import WorkerProcess, collect, http_status, produce
-from tests.integration.reliability import count_keys, reliability_n
+from tests.integration.reliability import collect_all, count_keys, reliability_n, running
 
 pytestmark = pytest.mark.integration
 
@@ -222,25 +222,18 @@ def test_fuzzed_inputs_are_dead_lettered_and_the_worker_survives(
     assert worker.proc is not None
     pid = worker.proc.pid
     began = time.monotonic()
-    try:
+    with running(worker):
         produce(settings, values, keys)  # type: ignore[arg-type]
         total_bad = sum(bad.values())
-        dlq = collect(settings, settings.topic_dlq, lambda r: len(r) >= total_bad, 300)
-        enriched = collect(
-            settings, settings.topic_enriched, lambda r: len(r) >= len(good_ids), 300
-        )
+        collect(settings, settings.topic_dlq, lambda r: len(r) >= total_bad, 300)
+        collect(settings, settings.topic_enriched, lambda r: len(r) >= len(good_ids), 300)
         time.sleep(2.0)
-        dlq = collect(settings, settings.topic_dlq, lambda r: True, 10)
-        enriched = collect(settings, settings.topic_enriched, lambda r: True, 10)
+        out = collect_all(settings, settings.topic_dlq, settings.topic_enriched)
+        dlq, enriched = out[settings.topic_dlq], out[settings.topic_enriched]
         assert worker.alive() and worker.proc.pid == pid, "the worker restarted"
         assert http_status(worker.web + "/health") == 200
         for path in ("/table/", "/router/"):  # Faust's raw state views stay off
             assert http_status(worker.web + path) == 404, path
-    except BaseException:
-        print(worker.log_tail())
-        raise
-    finally:
-        worker.stop()
     elapsed = time.monotonic() - began
 
     letters = [jsonio.loads(r.value) for r in dlq]

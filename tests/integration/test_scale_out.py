@@ -26,11 +26,13 @@ from service.kafka_io import create_topics
 from tests.conftest import unique_env
 from tests.integration.conftest import WorkerProcess, collect, keys_seen, produce
 from tests.integration.reliability import (
+    collect_all,
     count_keys,
     decisions,
     generate,
     loss_and_duplicates,
     reliability_n,
+    running,
 )
 
 pytestmark = pytest.mark.integration
@@ -96,7 +98,7 @@ def test_two_workers_one_stopped_and_restarted(kafka: str, tmp_path: Path) -> No
         doc.update(id=copy_id, source="copycat.example", url=f"https://copycat.example/{j}")
         second.add_valid(doc, "copy_of_first_half")
     began = time.monotonic()
-    try:
+    with running(*workers.values()):
         workers["a"].start()
         workers["b"].start()
         produce(settings, first.values, first.keys)
@@ -113,16 +115,8 @@ def test_two_workers_one_stopped_and_restarted(kafka: str, tmp_path: Path) -> No
         wanted = set(first.valid_ids) | set(second.valid_ids)
         collect(settings, settings.topic_enriched, keys_seen(wanted), 120 + N / 10)
         assert workers[other].alive() and workers[owner].alive()
-    except BaseException:
-        for name, w in workers.items():
-            print(f"--- worker {name}\n{w.log_tail()}")
-        raise
-    finally:
-        for w in workers.values():
-            if w.proc is not None:
-                w.stop()
     elapsed = time.monotonic() - began
-    enriched = collect(settings, settings.topic_enriched, lambda r: True, 10)
+    enriched = collect_all(settings, settings.topic_enriched)[settings.topic_enriched]
     seen = count_keys(enriched)
     lost, dups = loss_and_duplicates(first.valid_ids + second.valid_ids, seen)
     decided = decisions(enriched)
