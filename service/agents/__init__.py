@@ -1,13 +1,13 @@
 """Thin Faust agents: decode, call the pure functions, send."""
 
 from ..app import Components
-from . import publish
+from . import faust_fixes
 from .dedup import register_dedup_agent
 from .ingest import register_ingest_agent
 
 
 def register_agents(c: Components) -> None:
-    publish.fix_recovery_highwaters()
+    faust_fixes.apply()
     register_ingest_agent(c)
     register_dedup_agent(c)
 

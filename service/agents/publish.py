@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,40 +164,3 @@ async def atomic_events(c: Components, stream: faust.StreamT[Any]) -> AsyncItera
             yield event
             await guard.settle()
             await stream.ack(event)
-
-
-async def atomic_batches(
-    c: Components, stream: faust.StreamT[Any], batches: AsyncIterator[Sequence[Any]]
-) -> AsyncIterator[Sequence[Any]]:
-    """`atomic_events` for `stream.take_events(...)` batches: the whole batch is handled under
-    the commit guard, then settled and acked (Faust's own ack after the batch is then a no-op)."""
-    guard = commit_guard(c.app)
-    async for events in batches:
-        async with guard.held():
-            yield events
-            await guard.settle()
-            for event in events:
-                await stream.ack(event)
-
-
-def fix_recovery_highwaters() -> None:
-    """Work around a faust-streaming 0.15.3 recovery bug under exactly-once (idempotent).
-
-    Table recovery reads each changelog up to its highwater. With `exactly_once`, Faust takes
-    that from aiokafka's `last_stable_offset(tp)`, which is only known after a fetch from the
-    partition; before one it is None, Faust turns that into -1, "nothing to recover", and the
-    tables start empty or partial. After a kill -9 the restarted worker's dedup state was gone
-    ("dedup indexes rebuilt: 0 articles" though hundreds were committed): 760 of 1,500
-    decisions differed from a crash-free run. `end_offsets` asks the broker, and for a
-    read_committed consumer it returns the last stable offset, which is what recovery needs.
-    """
-    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
-
-    if getattr(AIOKafkaConsumerThread, "_newsflow_highwaters_fixed", False):
-        return
-
-    async def _highwaters(self: Any, partitions: list[TP]) -> Any:
-        return await self._ensure_consumer().end_offsets(partitions)
-
-    AIOKafkaConsumerThread._highwaters = _highwaters  # type: ignore[method-assign]
-    AIOKafkaConsumerThread._newsflow_highwaters_fixed = True  # type: ignore[attr-defined]
