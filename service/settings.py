@@ -81,7 +81,7 @@ class Settings:
     near_window_hours: float = 168.0
     story_window_hours: float = 72.0
     lag_interval_s: float = 10.0
-    commit_interval_s: float = 0.2
+    commit_interval_s: float = 0.05
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = ""
     sasl_username: str = ""
