@@ -83,12 +83,9 @@ def register_ingest_agent(c: Components) -> None:
         # One event at a time under the commit guard (Faust's `take_events` lost track of
         # events in the 4-partition crash test: a hole in the acked offsets froze a partition,
         # and a dead letter was emitted twice); the enrichment is still batched, by lookahead.
-        guard = publish.commit_guard(c.app)
-        guard.busy_backlog = LOOKAHEAD
         async for event in publish.atomic_events(c, stream):
             msg = event.message
             metrics.consumed.inc()
-            guard.backlog = queued(stream)
             result, timings = prepared(msg)
             await handle(msg, result, timings)
 
@@ -140,12 +137,6 @@ def traceparent(headers: Any) -> str | None:
         if name.lower() == "traceparent" and value:
             return bytes(value).decode("ascii", "replace")[:128]
     return None
-
-
-def queued(stream: Any) -> int:
-    """How many messages wait in the stream's queue (0 when it is not the asyncio one)."""
-    items = getattr(getattr(getattr(stream, "channel", None), "queue", None), "_queue", None)
-    return len(items) if items is not None else 0
 
 
 def upcoming(stream: Any, limit: int) -> list[Any]:

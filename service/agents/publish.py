@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -82,16 +81,6 @@ class _Guard:
     owner: asyncio.Task[Any] | None = None  # the task handling an event, while it does
     # table changelog writes made while the guard is held, not yet acknowledged
     writes: list[asyncio.Future[Any]] = field(default_factory=list)
-    # Input waiting in the ingest stream's queue, set by the ingest agent. While it is at least
-    # `busy_backlog`, commits are spaced `busy_interval` apart: each commit costs five
-    # transactions, and under a backlog the wait for a commit is not what delays an article.
-    backlog: int = 0
-    busy_backlog: int = 16
-    busy_interval: float = 0.0
-    last_commit: float = 0.0
-
-    def defer_commit(self, now: float) -> bool:
-        return self.backlog >= self.busy_backlog and now - self.last_commit < self.busy_interval
 
     async def settle(self) -> None:
         """Wait until the held event's table changelog writes are sent and acknowledged.
@@ -138,8 +127,6 @@ def commit_guard(app: faust.App) -> _Guard:
         lock = guard.lock
 
         async def guarded_commit(*args: Any, **kwargs: Any) -> bool:
-            if guard.defer_commit(time.monotonic()):
-                return False  # the acked offsets stay, the next tick commits them
             while not guard.interrupted():
                 try:
                     await asyncio.wait_for(lock.acquire(), 0.5)
@@ -148,7 +135,6 @@ def commit_guard(app: faust.App) -> _Guard:
                 try:
                     return bool(await commit(*args, **kwargs))
                 finally:
-                    guard.last_commit = time.monotonic()
                     lock.release()
             log.warning("commit skipped: an event was interrupted; its transaction will abort")
             return False
@@ -173,7 +159,6 @@ async def atomic_events(c: Components, stream: faust.StreamT[Any]) -> AsyncItera
     awaited (`_Guard.settle`) and the event is acked before the guard is released. An
     exception in the body leaves the event unacked and stops commits (see `commit_guard`)."""
     guard = commit_guard(c.app)
-    guard.busy_interval = c.settings.commit_interval_busy_s
     async for event in stream.events():
         async with guard.held():
             yield event

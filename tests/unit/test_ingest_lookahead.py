@@ -35,10 +35,3 @@ def test_upcoming_skips_what_is_not_a_raw_message() -> None:
 def test_upcoming_is_empty_without_a_queue_it_knows() -> None:
     assert upcoming(SimpleNamespace(), 4) == []
     assert upcoming(SimpleNamespace(channel=SimpleNamespace(queue=object())), 4) == []
-
-
-def test_queued_counts_what_waits_and_is_zero_without_a_known_queue() -> None:
-    from service.agents.ingest import queued
-
-    assert queued(_stream_with([_event(i) for i in range(7)])) == 7
-    assert queued(SimpleNamespace()) == 0
