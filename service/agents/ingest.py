@@ -80,9 +80,9 @@ def register_ingest_agent(c: Components) -> None:
                 ahead[(m.topic, m.partition, m.offset)] = (result, t)
             return results[0], timings[0]
 
-        # One event at a time under the commit guard (Faust's `take_events` lost track of
-        # events in the 4-partition crash test: a hole in the acked offsets froze a partition,
-        # and a dead letter was emitted twice); the enrichment is still batched, by lookahead.
+        # One event at a time under the commit guard, like the decision stage: no `take_events`
+        # buffer between Faust's stream and the agent, and a decision can slip in between two
+        # raw articles. The enrichment is still batched, by lookahead.
         async for event in publish.atomic_events(c, stream):
             msg = event.message
             metrics.consumed.inc()
