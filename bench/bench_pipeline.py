@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import os
 import re
@@ -41,8 +42,6 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import contextlib
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -96,14 +95,20 @@ def process_tree(pid: int) -> list[int]:
     return out
 
 
+def _tree_files(pid: int, name: str) -> list[str]:
+    """/proc/<p>/<name> of ``pid`` and each live descendant (one that exited is skipped)."""
+    texts = []
+    for p in process_tree(pid):
+        with contextlib.suppress(OSError):
+            texts.append(Path(f"/proc/{p}/{name}").read_text())
+    return texts
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of the process and its live descendants."""
     total = 0
-    for p in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
+    for stat in _tree_files(pid, "stat"):
+        fields = stat.rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / CLK_TCK
 
@@ -112,12 +117,8 @@ def peak_rss_mb(pid: int) -> float:
     """Sum of the peak RSS (VmHWM) of the process and its descendants (an upper bound of
     their peak together: shared pages count in each)."""
     total = 0
-    for p in process_tree(pid):
-        try:
-            lines = Path(f"/proc/{p}/status").read_text().splitlines()
-        except OSError:
-            continue
-        total += sum(int(line.split()[1]) for line in lines if line.startswith("VmHWM:"))
+    for status in _tree_files(pid, "status"):
+        total += sum(int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmHWM:"))
     return total / 1024
 
 

@@ -21,14 +21,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from service import jsonio
 from service.kafka_io import client_options
 from service.settings import Settings
-
-if TYPE_CHECKING:
-    from tests.integration.conftest import WorkerProcess
+from tests.integration.conftest import WorkerProcess, collect
 
 START = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
 
@@ -223,8 +221,6 @@ def running(*workers: WorkerProcess, tail: int = 4000) -> Iterator[None]:
 def collect_all(settings: Settings, *topics: str) -> dict[str, list[Any]]:
     """Every committed record of each topic, read once more after the workers stopped, so
     that a late duplicate shows too."""
-    from tests.integration.conftest import collect
-
     return {topic: collect(settings, topic, lambda r: True, 10) for topic in topics}
 
 
