@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import re
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -48,9 +48,19 @@ class RecordingEnv(dict[str, str]):
         return super().__contains__(key)
 
 
+class OsWithEnv:
+    """The `os` module as settings.py sees it, with a recording environment."""
+
+    def __init__(self, env: RecordingEnv) -> None:
+        self.environ, self.getenv = env, env.get
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+
 def variables_read_by_settings(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     env = RecordingEnv()
-    monkeypatch.setattr(settings_module, "os", SimpleNamespace(environ=env))
+    monkeypatch.setattr(settings_module, "os", OsWithEnv(env))
     Settings.from_env()
     return env.asked
 
