@@ -77,7 +77,8 @@ _AMPM_RE = r"(?:a\.m\.|p\.m\.|am\b|pm\b|AM\b|PM\b)"
 
 _FUTURE_CUE = re.compile(
     r"\b(?:will|shall|won't|going to|due|set to|set for|scheduled|expected to|slated|plans? to"
-    r"|planned|upcoming|ahead of|would|is to|are to|next|until|by"
+    # not "would" (reported speech: "said it would ... Tuesday" is mostly past), "until", "by"
+    r"|planned|upcoming|ahead of|is to|are to|next"
     # present tense with a future meaning: "the ultimatum expires at 23:59 on Sunday"
     r"|expires?|runs out|takes effect|comes into force)\b|'ll\b",
     re.IGNORECASE,
@@ -431,10 +432,10 @@ def _month_bare(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
             year = today.year if month >= today.month else today.year + 1
         elif tense < 0:
             year = today.year if month <= today.month else today.year - 1
-        else:  # no cue: the nearest such month
+        else:  # no cue: the nearest such month (the past one on a tie)
             year = min(
                 (today.year - 1, today.year, today.year + 1),
-                key=lambda y: abs((y - today.year) * 12 + month - today.month),
+                key=lambda y: (abs((y - today.year) * 12 + month - today.month), y),
             )
     return _Hit(start, m.end(), "month", "relative", year=year, month=month, priority=1)
 
