@@ -183,6 +183,55 @@ _P_TIME_24 = re.compile(
 )
 _P_TIME_WORD = re.compile(r"\b(?:at\s+)(?P<w>noon|midday|midnight)\b", re.IGNORECASE)
 
+# Periods news writes beyond days and months (TimeML values: 1989-Q3, 1989-H2, 1998-SU,
+# 199 for the 1990s, 19 for the 20th century, PRESENT_REF for "now").
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+             "4th": 4, "last": 4, "final": 4}  # fmt: skip
+_P_QUARTER = re.compile(
+    r"\b(?:(?P<det>[Tt]he|[Tt]his|[Tt]hat|[Ll]ast|[Nn]ext)\s+)?"
+    r"(?:(?P<y1>(?:19|20)\d\d)\s+|(?P<yrel>[Ll]ast|[Nn]ext|[Tt]his) year's\s+)?"
+    r"(?:(?P<mod>[Cc]urrent|[Ll]atest|[Mm]ost recent|[Pp]revious|[Cc]oming"
+    r"|[Yy]ear-ago|[Yy]ear-earlier|[Cc]omparable(?: year-ago| year-earlier)?)\s+)?"
+    r"(?:(?P<fiscal>[Ff]iscal)[\s-]+)?"
+    r"(?:(?P<ord>[Ff]irst|[Ss]econd|[Tt]hird|[Ff]ourth|[Ff]inal|[Ll]ast|1st|2nd|3rd|4th)"
+    r"(?P<sep>[\s-]+))?"
+    r"(?P<unit>quarter|half)(?![-\w])"
+    r"(?:\s+of\s+(?:(?P<y2>(?:19|20)\d\d)\b|(?P<yrel2>last|next|this) year\b))?"
+)
+_P_FISCAL = re.compile(
+    r"\b(?:(?:[Ff]iscal(?: year)?|FY)\s*'?(?P<y>(?:19|20)\d\d|\d\d)\b(?![-.,]?\d|\s*%)"
+    r"|(?:(?P<det>[Tt]he|[Tt]his|[Ll]ast|[Nn]ext)\s+)(?:(?P<mod>current|previous|latest|coming"
+    r"|past)\s+)?fiscal year\b)"
+)
+_P_DECADE = re.compile(
+    r"\b(?:(?P<det>[Tt]he)\s+)?(?:(?P<part>[Ee]arly|[Mm]id|[Ll]ate)[\s-]+)?"
+    r"(?:(?P<dec>1[5-9]\d0|20[0-9]0)'?s|'(?P<dec2>[0-9]0)s)\b"
+)
+_CENTURY_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+                "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11,
+                "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+                "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+                "twentieth": 20, "twenty-first": 21}  # fmt: skip
+_P_CENTURY = re.compile(
+    r"\b(?:(?P<det>[Tt]he)\s+)?(?:(?P<part>[Ee]arly|[Mm]id|[Ll]ate)[\s-]+)?"
+    r"(?:(?P<n>\d{1,2})(?:st|nd|rd|th)|(?P<w>" + "|".join(sorted(_CENTURY_ORD, key=len,
+    reverse=True)) + r"))[\s-]century\b"
+    r"|\b(?P<rel>[Tt]his|[Ll]ast|[Nn]ext) century\b",
+    re.IGNORECASE,
+)
+_SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
+_SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
+_P_SEASON = re.compile(
+    r"\b(?:(?P<rel>[Tt]his past|[Tt]his|[Ll]ast|[Nn]ext|[Tt]he coming|[Tt]he past|[Tt]he)\s+)?"
+    r"(?:(?P<part>[Ee]arly|[Ll]ate|[Mm]id)[\s-]+)?"
+    r"(?P<s>[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)\b"
+    r"(?:(?:\s+of)?,?\s+(?P<y>(?:19|20)\d\d)\b(?![-.,]?\d))?"
+)
+_P_NOW = re.compile(
+    r"\b(?:right now|now|currently|nowadays|at present|presently|these days|at the moment)\b",
+    re.IGNORECASE,
+)
+
 _JOIN_DATE_TIME = re.compile(r"^(?:,?\s*(?:at|from|by|around|after|before)?\s*|\s*,\s*)$")
 _JOIN_TIME_DATE = re.compile(r"^(?:\s*,?\s*(?:on|of)?\s*)$")
 
@@ -209,6 +258,9 @@ class _Hit:
     interval: bool = False  # value is the range itself
     time_only: bool = False
     priority: int = 0
+    fixed: str | None = None  # value written out (quarter, season, decade, ...)
+    unit: str | None = None  # TimeML precision when finer or coarser than the v1 enum
+    timex: str | None = None  # TimeML value when it differs (PRESENT_REF, ...TMO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -589,12 +641,180 @@ def _time_word(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
                 minute=0, time_only=True, priority=1)  # fmt: skip
 
 
+_SPORT = re.compile(
+    r"\b(?:scor\w*|points?|goals?|touchdowns?|game|match|innings?|penalt\w+|halftime|coach)\b",
+    re.IGNORECASE,
+)
+
+
+def _sentence(ctx: _Ctx, start: int, end: int) -> str:
+    left = max(0, start - 200)
+    for b in _SENTENCE_END.finditer(ctx.text, left, start):
+        left = b.end()
+    nxt = _SENTENCE_END.search(ctx.text, end, end + 200)
+    return ctx.text[left : nxt.start() if nxt else end + 200]
+
+
+def _quarter_range(year: int, q: int, months: int) -> tuple[str, str]:
+    first = date(year, (q - 1) * months + 1, 1)
+    last_month = q * months
+    nxt = date(year + 1, 1, 1) if last_month == 12 else date(year, last_month + 1, 1)
+    return first.isoformat(), (nxt - timedelta(days=1)).isoformat()
+
+
+def _quarter(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """"the third quarter", "third-quarter", "the fiscal first quarter of 1990", "the latest
+    quarter", "the year-ago quarter", "the first half of 1989" (TimeML 1989-Q3, 1989-H1)."""
+    unit, det = m["unit"], (m["det"] or "").lower()
+    ordw, mod = (m["ord"] or "").lower(), (m["mod"] or "").lower()
+    y = m["y1"] or m["y2"]
+    yrel = (m["yrel"] or m["yrel2"] or "").lower()
+    anchored = bool(y or yrel)
+    if not (det or ordw or mod or anchored or m["fiscal"]):
+        return None  # a bare "quarter" is a district or a fourth
+    if m["unit"] == "half" and not (anchored or m["fiscal"] or (m["sep"] or "").startswith("-")):
+        return None  # "the second half" of a match; "first-half profit" is a period
+    if not anchored and _SPORT.search(_sentence(ctx, m.start(), m.end())):
+        return None  # quarters and halves of a game
+    after = ctx.text[m.end() : m.end() + 12]
+    if not anchored and re.match(r"\s+of\b", after):
+        return None  # "the quarter of the city", "a half of"
+    months = 3 if unit == "quarter" else 6
+    n_units = 12 // months
+    today = ctx.today
+    cur = (today.month - 1) // months + 1
+    step = {"last": -1, "next": 1, "this": 0}.get(yrel, 0)
+    year = int(y) if y else today.year + step
+    if ordw and not (unit == "quarter" and ordw == "last" and not anchored):
+        n = _ORDINALS[ordw] if unit == "quarter" else (2 if ordw in ("last", "final") else
+                                                       _ORDINALS[ordw])  # fmt: skip
+        if n > n_units:
+            return None
+        if not anchored and n > cur and not _is_future(ctx, m.start(), m.end()):
+            year -= 1  # "the fourth quarter" in February: the one just reported
+        if mod.startswith(("year-", "comparable")):
+            year -= 1
+    else:
+        idx = today.year * n_units + cur - 1
+        if det == "next" or mod == "coming":
+            idx += 1
+        elif det in ("this",) or mod == "current":
+            pass
+        else:  # "the quarter", "the latest quarter", "last quarter": the one just ended
+            idx -= 1
+        if mod.startswith(("year-", "comparable")):
+            idx -= n_units
+        year, n = idx // n_units, idx % n_units + 1
+        if anchored and y:
+            year = int(y)
+    if not 1000 <= year <= 2999:
+        return None
+    tag = f"{year:04d}-{'Q' if unit == 'quarter' else 'H'}{n}"
+    return _Hit(m.start(), m.end(), "year", "relative" if not y else "absolute", year=year,
+                rng=_quarter_range(year, n, months), fixed=tag, unit=unit, priority=2)  # fmt: skip
+
+
+def _fiscal(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """"fiscal 1989", "FY90", "the current fiscal year" -> the fiscal year's label year."""
+    if m["y"]:
+        y = int(m["y"])
+        if y < 100:
+            y += 1900 if y > (ctx.today.year + 10) % 100 else 2000
+        return _Hit(m.start(), m.end(), "year", "absolute", year=y, unit="fiscal_year",
+                    priority=3)  # fmt: skip
+    det, mod = m["det"].lower(), (m["mod"] or "").lower()
+    step = -1 if det == "last" or mod in ("previous", "past", "latest") else 1 if (
+        det == "next" or mod == "coming") else 0  # fmt: skip
+    return _Hit(m.start(), m.end(), "year", "relative", year=ctx.today.year + step,
+                unit="fiscal_year", priority=3)  # fmt: skip
+
+
+def _decade(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """"the 1990s", "the mid-1980s", "the '80s" -> TimeML 199, 198."""
+    if m["dec"]:
+        first = int(m["dec"])
+    else:
+        two = int(m["dec2"])
+        first = (1900 if two > ctx.today.year % 100 else 2000) + two
+    rng = (f"{first:04d}-01-01", f"{first + 9:04d}-12-31")
+    return _Hit(m.start(), m.end(), "year", "absolute", year=first, rng=rng,
+                fixed=f"{first // 10:03d}", unit="decade", priority=2)  # fmt: skip
+
+
+def _century(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """"the 20th century", "this century" -> TimeML 19 (the years 1900-1999)."""
+    if m["rel"]:
+        n = ctx.today.year // 100 + 1 + {"this": 0, "last": -1, "next": 1}[m["rel"].lower()]
+    else:
+        n = int(m["n"]) if m["n"] else _CENTURY_ORD[m["w"].lower()]
+    if not 1 <= n <= 30:
+        return None
+    first = (n - 1) * 100
+    rng = (f"{first:04d}-01-01", f"{first + 99:04d}-12-31")
+    return _Hit(m.start(), m.end(), "year", "relative" if m["rel"] else "absolute",
+                year=first, rng=rng, fixed=f"{n - 1:02d}", unit="century",
+                priority=2)  # fmt: skip
+
+
+def _season_occurrence(d: date) -> tuple[int, str]:
+    """The season a day falls in, as (year, code); winter belongs to its December's year."""
+    if d.month in (12, 1, 2):
+        return (d.year if d.month == 12 else d.year - 1), "WI"
+    return d.year, ("SP" if d.month <= 5 else "SU" if d.month <= 8 else "FA")
+
+
+def _season(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """"last fall", "this summer", "the winter of 1994", "spring 1998" (TimeML 1998-SP)."""
+    code = _SEASONS[m["s"].lower()]
+    rel = (m["rel"] or "").lower()
+    if not (rel or m["y"] or m["part"]):
+        return None  # a bare "spring" is a water source or a coil
+    if m["s"].lower() == "fall" and not m["y"] and rel in ("the", ""):
+        return None  # "the fall of the wall", "the fall in prices"
+    after = ctx.text[m.end() : m.end() + 12]
+    if not m["y"] and rel == "the" and re.match(r"\s+of\b", after):
+        return None  # "the spring of Prague"; "the winter of 1994" has its year
+    order = ("SP", "SU", "FA", "WI")
+    cy, cc = _season_occurrence(ctx.today)
+    cur = cy * 4 + order.index(cc)
+    if m["y"]:
+        year = int(m["y"])
+    else:
+        if rel in ("this", "the", ""):
+            # the occurrence of this year's season (winter: the one around publication)
+            target = ctx.today.year * 4 + order.index(code)
+            if code == "WI" and ctx.today.month <= 2:
+                target -= 4
+            if rel == "the" and target > cur and not _is_future(ctx, m.start(), m.end()):
+                target -= 4
+        elif rel in ("last", "this past", "the past"):
+            target = cur - ((order.index(cc) - order.index(code)) % 4 or 4)
+        else:  # next, the coming
+            target = cur + ((order.index(code) - order.index(cc)) % 4 or 4)
+        year = target // 4
+    first = date(year, _SEASON_START[code], 1)
+    end_month = _SEASON_START[code] + 2
+    last = date(year + end_month // 13, (end_month - 1) % 12 + 1, 1)
+    last = (date(last.year + (last.month == 12), last.month % 12 + 1, 1) - timedelta(days=1))
+    return _Hit(m.start(), m.end(), "year", "absolute" if m["y"] else "relative", year=year,
+                rng=(first.isoformat(), last.isoformat()), fixed=f"{year:04d}-{code}",
+                unit="season", priority=2)  # fmt: skip
+
+
+def _now(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """"now", "currently": the publication day (TimeML PRESENT_REF)."""
+    return _Hit(m.start(), m.end(), "day", "relative", day=ctx.today, timex="PRESENT_REF",
+                priority=1)  # fmt: skip
+
+
 _RULES = (
     (_P_ISO, _iso), (_P_ISO_WEEK, _iso_week), (_P_DOT, _dot), (_P_SLASH, _slash),
     (_P_MDY, _month_day), (_P_DMY, _month_day), (_P_MONTH_YEAR, _month_year),
     (_P_MONTH_BARE, _month_bare), (_P_YEAR, _year), (_P_WEEKDAY, _weekday),
     (_P_DAYWORD, _dayword), (_P_PERIOD, _period), (_P_AGO, _ago), (_P_IN_N, _in_n),
     (_P_SPAN, _span), (_P_TIME_AMPM, _time), (_P_TIME_24, _time), (_P_TIME_WORD, _time_word),
+    (_P_QUARTER, _quarter), (_P_FISCAL, _fiscal), (_P_DECADE, _decade), (_P_CENTURY, _century),
+    (_P_SEASON, _season), (_P_NOW, _now),
 )  # fmt: skip
 
 # Candidate finding. Python's ``re`` can only skip ahead fast (a C loop over a literal or
@@ -691,6 +911,10 @@ _GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]] | None] = {
     _P_SPAN: (True, ("hour", "day", "week", "month", "year")),
     _P_TIME_AMPM: (False, ("am", "pm", "AM", "PM", "a.m.", "p.m.")),
     _P_TIME_24: (False, (":",)), _P_TIME_WORD: (True, ("noon", "midday", "midnight")),
+    _P_QUARTER: (False, ("quarter", "half")), _P_FISCAL: (False, ("iscal", "FY")),
+    _P_DECADE: (False, ("0s", "0's")), _P_CENTURY: (True, ("century",)),
+    _P_SEASON: (True, ("spring", "summer", "autumn", "fall", "winter")),
+    _P_NOW: (True, ("now", "current", "present", "these days", "moment")),
 }  # fmt: skip
 
 
@@ -706,10 +930,11 @@ def _may_match(pattern: re.Pattern[str], text: str, folded: str) -> bool:
 def _matches(pattern: re.Pattern[str], text: str, low: str | None) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)``, but trying ``pattern`` only where its twin matches in
     ``low`` (the lowercased text; ``None``: plain ``finditer``)."""
-    if low is None:
+    twin = _TWINS.get(pattern)
+    if low is None or twin is None:  # rare keywords: the gate already skips most texts
         yield from pattern.finditer(text)
         return
-    twin, match = _TWINS[pattern], pattern.match
+    match = pattern.match
     if isinstance(twin, tuple):  # several twins: try them all, the nearest hit first
         pos = 0
         while hits := [h for t in twin if (h := t.search(low, pos)) is not None]:
@@ -776,6 +1001,8 @@ def _with_day(time_hit: _Hit, day_hit: _Hit, start: int, end: int) -> _Hit:
 
 
 def _value(h: _Hit) -> str:
+    if h.fixed:
+        return h.fixed
     if h.interval and h.rng:
         return f"{h.rng[0]}/{h.rng[1]}"
     if h.granularity == "year":
@@ -825,6 +1052,9 @@ def find_dates(
             "kind": h.kind,
             "granularity": h.granularity,
         }
+        rec["unit"] = h.unit or h.granularity
+        if h.timex:
+            rec["timex"] = h.timex
         if h.rng:
             rec["range"] = {"start": h.rng[0], "end": h.rng[1]}
         out.append(rec)
