@@ -110,8 +110,11 @@ _CATEGORIES = (
     ("fiscal", r"\bfiscal\b"),
     ("decade/century", r"\d0s\b|\d0's\b|\bdecade|\bcentury|\bcenturies"),
     ("season", r"\b(?:spring|summer|autumn|fall|winter)\b"),
-    ("present/past/future ref", r"\bnow\b|\bcurrent|\bpresent|\brecent|\bformer|\bfuture\b"
-                                r"|\bonce\b|\bsoon\b|\bthen\b|\bpast\b"),
+    (
+        "present/past/future ref",
+        r"\bnow\b|\bcurrent|\bpresent|\brecent|\bformer|\bfuture\b"
+        r"|\bonce\b|\bsoon\b|\bthen\b|\bpast\b",
+    ),
     ("ago/later", r"\bago\b|\blater\b|\bearlier\b|\bbefore\b|\bafter\b"),
     ("part of day/time", r"\bmorning|\bafternoon|\bevening|\bnight|\bnoon|\d:\d\d|[ap]\.?m\b"),
     ("weekday", r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day"),
@@ -185,7 +188,7 @@ def score_tbaq(gold: dict[str, Any], preds: dict[str, list[dict]], sd: ModuleTyp
         matched: dict[int, dict] = {}
         cands = []
         for gi, m in enumerate(gms):
-            for (s, e) in offp:
+            for s, e in offp:
                 ov = min(e, m["end"]) - max(s, m["start"])
                 if ov > 0:
                     cands.append((-ov, gi, (s, e)))
@@ -281,10 +284,14 @@ def eval_tbaq(small: bool, verbose: bool, out: Path | None) -> float | None:
     print(f"tbaq articles: {n}{' (every 4th, --small)' if small else ''}  gold DATE/TIME: "
           f"{res['gold']}  dates stage: {dates_s / n * 1e6:.0f} µs/article wall, "
           f"whole enrichment {cpu / n * 1e3:.2f} ms/article CPU")  # fmt: skip
-    print(f"tbaq extraction P {res['p']:.3f}  R {res['r']:.3f}  F1 {res['f1']:.3f}  "
-          f"(matched {res['tp']}, predicted {res['pred']}, gold {res['gold']})")
-    print(f"tbaq value accuracy among matched resolvable golds: {res['acc']:.3f} "
-          f"({res['correct']}/{res['matched_res']})")
+    print(
+        f"tbaq extraction P {res['p']:.3f}  R {res['r']:.3f}  F1 {res['f1']:.3f}  "
+        f"(matched {res['tp']}, predicted {res['pred']}, gold {res['gold']})"
+    )
+    print(
+        f"tbaq value accuracy among matched resolvable golds: {res['acc']:.3f} "
+        f"({res['correct']}/{res['matched_res']})"
+    )
     _breakdown("  misses by category", res["misses"], verbose)
     _breakdown("  false positives by category", res["fps"], verbose)
     _breakdown("  value errors by category", res["wrong"], verbose)
@@ -294,8 +301,10 @@ def eval_tbaq(small: bool, verbose: bool, out: Path | None) -> float | None:
         return 0.0
     sf, sa = float(m[1]), float(m[2])
     agree = abs(sf - res["f1"]) < 1e-3 and abs(sa - res["acc"]) < 1e-3
-    print(f"shared scorer: extraction F1 {sf:.3f} value accuracy {sa:.3f} "
-          f"({'agrees' if agree else 'DISAGREES'})")
+    print(
+        f"shared scorer: extraction F1 {sf:.3f} value accuracy {sa:.3f} "
+        f"({'agrees' if agree else 'DISAGREES'})"
+    )
     if not agree:
         print(shared.stdout)
         return 0.0

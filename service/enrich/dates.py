@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-__all__ = ["find_dates"]
+__all__ = ["article_dates", "find_dates"]
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -83,6 +83,8 @@ _FUTURE_CUE = re.compile(
     r"|expires?|runs out|takes effect|comes into force)\b|'ll\b",
     re.IGNORECASE,
 )
+# "would" right before the expression's verb: "said the curfew would end on Friday"
+_NEAR_FUTURE = re.compile(r"\bwould\b")
 _SENTENCE_END = re.compile(r"(?<![ap]\.m)(?<!\b[A-Z])[.!?;]\s+(?=[A-Z\"'“])|\n")
 _PAST_CUE = re.compile(
     r"\b(?:said|says|told|was|were|had|did|ago|last|met|held|took|came|went|left|began|fell|rose"
@@ -169,7 +171,8 @@ _P_IN_N = re.compile(
     re.IGNORECASE,
 )
 _P_SPAN = re.compile(
-    rf"\b(?:in|over|during|for|within)\s+(?:the\s+)?(?P<rel>recent|coming|past|last|next|previous)"
+    rf"\b(?:(?P<prep>in|over|during|for|within)\s+)?(?P<the>the\s+)?"
+    rf"(?P<rel>recent|coming|past|last|next|previous)"
     rf"\s+(?:(?P<n>{_NUM_RE})\s+)?(?P<unit>hour|day|week|month|year)(?P<pl>s?)\b",
     re.IGNORECASE,
 )
@@ -214,8 +217,9 @@ _CENTURY_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "s
                 "twentieth": 20, "twenty-first": 21}  # fmt: skip
 _P_CENTURY = re.compile(
     r"\b(?:(?P<det>[Tt]he)\s+)?(?:(?P<part>[Ee]arly|[Mm]id|[Ll]ate)[\s-]+)?"
-    r"(?:(?P<n>\d{1,2})(?:st|nd|rd|th)|(?P<w>" + "|".join(sorted(_CENTURY_ORD, key=len,
-    reverse=True)) + r"))[\s-]century\b"
+    r"(?:(?P<n>\d{1,2})(?:st|nd|rd|th)|(?P<w>"
+    + "|".join(sorted(_CENTURY_ORD, key=len, reverse=True))
+    + r"))[\s-]century\b"
     r"|\b(?P<rel>[Tt]his|[Ll]ast|[Nn]ext) century\b",
     re.IGNORECASE,
 )
@@ -316,7 +320,7 @@ def _is_future(ctx: _Ctx, start: int, end: int) -> bool:
     for b in _SENTENCE_END.finditer(text, window_start, start):
         left = b.end()
     before = text[left:start]
-    if _FUTURE_CUE.search(before):
+    if _FUTURE_CUE.search(before) or _NEAR_FUTURE.search(before[-25:]):
         return True
     if _PAST_CUE.search(before) or re.search(r"\b\w+ed\b", before):
         return False
@@ -576,7 +580,7 @@ def _in_n(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     n = _num(m["n"])
     if n is None:
         return None
-    return _shift(m.start(), m.end(), ctx, n, m["unit"].lower())
+    return _shift(m.start("n"), m.end(), ctx, n, m["unit"].lower())  # "in" is a signal
 
 
 def _shift(s: int, e: int, ctx: _Ctx, n: int, unit: str) -> _Hit | None:
@@ -600,8 +604,12 @@ def _shift(s: int, e: int, ctx: _Ctx, n: int, unit: str) -> _Hit | None:
 
 def _span(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     rel, unit = m["rel"].lower(), m["unit"].lower()
-    if not m["n"] and not m["pl"] and rel != "recent" and " the " not in m.group(0).lower():
+    if not m["n"] and not m["pl"] and rel != "recent" and not m["the"]:
         return None  # "for next month" is a calendar period, handled by _period
+    if not (m["prep"] or m["n"] or m["pl"] or rel == "recent"):
+        return None  # "the next day" is told from the story's time, "last weeks" no period
+    # TimeML extent: the preposition is a signal, not part of the expression
+    m_start = m.start("the") if m["the"] else m.start("rel")
     n: int | None = 1
     if m["n"]:
         n = _num(m["n"])
@@ -610,7 +618,7 @@ def _span(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     if n is None:  # "the past few days"
         n = 5 if unit == "day" else 3
     days = {"day": 1, "week": 7, "month": 30, "year": 365}.get(unit)
-    s, e, today = m.start(), m.end(), ctx.today
+    s, e, today = m_start, m.end(), ctx.today
     if unit == "hour":
         days = max(1, (n + 23) // 24)
     assert days is not None
@@ -620,8 +628,9 @@ def _span(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
                           "relative", False)  # fmt: skip
     if unit == "hour":
         return _day_range(s, e, today - timedelta(days=total), today, "relative", False)
-    return _day_range(s, e, today - timedelta(days=total), today - timedelta(days=1),
-                      "relative", False)  # fmt: skip
+    hit = _day_range(s, e, today - timedelta(days=total), today - timedelta(days=1),
+                     "relative", False)  # fmt: skip
+    return replace(hit, timex="PAST_REF") if rel == "recent" else hit
 
 
 def _time(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
@@ -663,7 +672,7 @@ def _quarter_range(year: int, q: int, months: int) -> tuple[str, str]:
 
 
 def _quarter(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """"the third quarter", "third-quarter", "the fiscal first quarter of 1990", "the latest
+    """ "the third quarter", "third-quarter", "the fiscal first quarter of 1990", "the latest
     quarter", "the year-ago quarter", "the first half of 1989" (TimeML 1989-Q3, 1989-H1)."""
     unit, det = m["unit"], (m["det"] or "").lower()
     ordw, mod = (m["ord"] or "").lower(), (m["mod"] or "").lower()
@@ -705,8 +714,8 @@ def _quarter(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
         if mod.startswith(("year-", "comparable")):
             idx -= n_units
         year, n = idx // n_units, idx % n_units + 1
-        if anchored and y:
-            year = int(y)
+        if anchored:  # "last year's quarter": the same quarter in the year named
+            year = int(y) if y else today.year + step
     if not 1000 <= year <= 2999:
         return None
     tag = f"{year:04d}-{'Q' if unit == 'quarter' else 'H'}{n}"
@@ -715,7 +724,7 @@ def _quarter(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 
 
 def _fiscal(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """"fiscal 1989", "FY90", "the current fiscal year" -> the fiscal year's label year."""
+    """ "fiscal 1989", "FY90", "the current fiscal year" -> the fiscal year's label year."""
     if m["y"]:
         y = int(m["y"])
         if y < 100:
@@ -730,7 +739,7 @@ def _fiscal(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 
 
 def _decade(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """"the 1990s", "the mid-1980s", "the '80s" -> TimeML 199, 198."""
+    """ "the 1990s", "the mid-1980s", "the '80s" -> TimeML 199, 198."""
     if m["dec"]:
         first = int(m["dec"])
     else:
@@ -742,7 +751,7 @@ def _decade(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 
 
 def _century(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """"the 20th century", "this century" -> TimeML 19 (the years 1900-1999)."""
+    """ "the 20th century", "this century" -> TimeML 19 (the years 1900-1999)."""
     if m["rel"]:
         n = ctx.today.year // 100 + 1 + {"this": 0, "last": -1, "next": 1}[m["rel"].lower()]
     else:
@@ -764,7 +773,7 @@ def _season_occurrence(d: date) -> tuple[int, str]:
 
 
 def _season(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """"last fall", "this summer", "the winter of 1994", "spring 1998" (TimeML 1998-SP)."""
+    """ "last fall", "this summer", "the winter of 1994", "spring 1998" (TimeML 1998-SP)."""
     code = _SEASONS[m["s"].lower()]
     rel = (m["rel"] or "").lower()
     if not (rel or m["y"] or m["part"]):
@@ -795,14 +804,14 @@ def _season(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     first = date(year, _SEASON_START[code], 1)
     end_month = _SEASON_START[code] + 2
     last = date(year + end_month // 13, (end_month - 1) % 12 + 1, 1)
-    last = (date(last.year + (last.month == 12), last.month % 12 + 1, 1) - timedelta(days=1))
+    last = date(last.year + (last.month == 12), last.month % 12 + 1, 1) - timedelta(days=1)
     return _Hit(m.start(), m.end(), "year", "absolute" if m["y"] else "relative", year=year,
                 rng=(first.isoformat(), last.isoformat()), fixed=f"{year:04d}-{code}",
                 unit="season", priority=2)  # fmt: skip
 
 
 def _now(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """"now", "currently": the publication day (TimeML PRESENT_REF)."""
+    """ "now", "currently": the publication day (TimeML PRESENT_REF)."""
     return _Hit(m.start(), m.end(), "day", "relative", day=ctx.today, timex="PRESENT_REF",
                 priority=1)  # fmt: skip
 
@@ -886,6 +895,8 @@ _TWINS: dict[re.Pattern[str], re.Pattern[str] | tuple[re.Pattern[str], ...]] = {
     ),
     _P_SPAN: _twin(
         ("in|over|during|for|within", r"\s+(?:the\s+)?(?:recent|coming|past|last|next|previous)\s"),
+        ("the", r"\s+(?:recent|coming|past|last|next|previous)\s"),
+        ("recent|coming|past|last|next|previous", r"\s"),
     ),
     _P_TIME_AMPM: re.compile(r"\d\d?(?:[:.]\d\d)?\s*[ap]\.?m"),
     _P_TIME_24: re.compile(r"\d\d?:\d\d"),
@@ -1058,4 +1069,18 @@ def find_dates(
         if h.rng:
             rec["range"] = {"start": h.rng[0], "end": h.rng[1]}
         out.append(rec)
+    return out
+
+
+def article_dates(
+    title: str, text: str, published_at: datetime, *, dayfirst: bool = True
+) -> list[dict]:
+    """Dates of the title, then of the text. A text that opens with its title repeats the
+    title's expressions: those are reported once, from the title."""
+    title, text = title or "", text or ""
+    out = find_dates(title, published_at, dayfirst=dayfirst, field="title")
+    body = find_dates(text, published_at, dayfirst=dayfirst, field="text")
+    if title and out and text.startswith(title):
+        body = [d for d in body if d["start"] >= len(title)]
+    out.extend(body)
     return out
