@@ -96,6 +96,7 @@ _CLAUSE_BREAK = re.compile(r",|\band\b|\bbut\b|\bwhile\b")
 _COUNTED = frozenset(
     ["people", "percent", "per", "staff", "police", "personnel", "crew", "km", "kg"]
 )
+_DETERMINERS = frozenset(["the", "a", "an", "its", "his", "her", "their", "our", "that", "this"])
 _YEAR_FOLLOWERS = frozenset(
     [
         "and", "or", "but", "as", "when", "after", "before", "to", "from", "for", "with", "while",
@@ -142,9 +143,12 @@ _P_MONTH_BARE = re.compile(
     r"|December)\b(?!\s+\d)"
 )
 _P_YEAR = re.compile(
-    r"\b(?:[Ii]n|[Bb]etween|[Ss]ince|[Uu]ntil|[Tt]ill|[Bb]y|[Dd]uring|[Ff]rom|[Tt]hrough"
-    r"|[Bb]efore|[Aa]fter|[Tt]hroughout|[Ee]arly|[Ll]ate|[Mm]id-|end of|start of|to|and|of"
-    r"|[Ff]or)\s*(?P<y>(?:19|20)\d{2})\b"
+    r"(?:\b(?P<the>the\s+)?(?P<lead>[Ii]n|[Bb]etween|[Ss]ince|[Uu]ntil|[Tt]ill|[Bb]y|[Dd]uring"
+    r"|[Ff]rom|[Tt]hrough|[Bb]efore|[Aa]fter|[Tt]hroughout|[Ee]arly|[Ll]ate|[Mm]id-|end of"
+    r"|start of|beginning of|to|and|of|[Ff]or|[Bb]oth|[Oo]r"
+    # a determiner or possessive before an attributive year: "the 1996 law", "its 1990 plan"
+    r"|[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur|[Tt]hat|[Tt]his)|(?P<poss>'s))"
+    r"\s*(?P<y>(?:1[6-9]|20)\d{2})\b"
     r"(?![-–/.,]?\d|\s*%|'s)"
 )
 _P_WEEKDAY = re.compile(
@@ -504,7 +508,21 @@ def _year(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
         plural = word.endswith("s") and not word.endswith("ss") and word not in _YEAR_FOLLOWERS
         if plural or word in _COUNTED:
             return None  # "to 2000 people", "for 2030 views"
-    return _Hit(m.start("y"), m.end("y"), "year", "absolute", year=int(m["y"]), priority=1)
+    if int(m["y"]) < 1900 and nxt and nxt.group(1) not in _YEAR_FOLLOWERS:
+        return None  # "of 1800 men": before 1900, only a year that ends its phrase
+    lead = (m["lead"] or "").lower()
+    if m["the"] and not lead.endswith(" of"):
+        return None  # "the in 1990" is no phrase; only "the end of 1990"
+    attributive = m["poss"] or lead in _DETERMINERS
+    if attributive and not (nxt and nxt.group(1) not in _YEAR_FOLLOWERS) and not re.match(
+        r"\s+[A-Z][a-z]", after
+    ):
+        return None  # a determiner and a number with no noun after it: a count
+    # TimeML extent: "early 1990", "mid-1996", "the end of 1990" include their modifier
+    start = m.start("y")
+    if lead in ("early", "late", "mid-") or lead.endswith(" of") and lead != "of":
+        start = m.start("the") if m["the"] else m.start("lead")
+    return _Hit(start, m.end("y"), "year", "absolute", year=int(m["y"]), priority=1)
 
 
 def _weekday(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
@@ -873,9 +891,11 @@ _TWINS: dict[re.Pattern[str], re.Pattern[str] | tuple[re.Pattern[str], ...]] = {
     _P_YEAR: _twin(
         (
             "in|between|since|until|till|by|during|from|through|before|after|throughout|early"
-            "|late|mid-|end of|start of|to|and|of|for",
-            r"\s*(?:19|20)\d\d",
+            "|late|mid-|end of|start of|beginning of|to|and|of|for|both|or|the|a|an|its|his|her"
+            "|their|our|that|this|'s",
+            r"\s*(?:1[6-9]|20)\d\d",
         ),
+        ("the", r"\s+(?:end|start|beginning) of\s*(?:1[6-9]|20)\d\d"),
     ),
     _P_WEEKDAY: _twin(("last|next|this|past|coming", rf"\s+{_WD_T}"), ("|".join(_WEEKDAYS), "")),
     _P_DAYWORD: _twin(
@@ -914,7 +934,7 @@ _GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]] | None] = {
     _P_ISO: (False, ("-",)), _P_ISO_WEEK: (False, ("-W",)), _P_DOT: None,
     _P_SLASH: (False, ("/",)), _P_MDY: (False, _MONTH3), _P_DMY: (False, _MONTH3),
     _P_MONTH_YEAR: (False, _MONTH3), _P_MONTH_BARE: (False, _MONTH3),
-    _P_YEAR: (False, ("19", "20")), _P_WEEKDAY: (False, tuple(d.title() for d in _WEEKDAYS)),
+    _P_YEAR: (False, ("16", "17", "18", "19", "20")), _P_WEEKDAY: (False, tuple(d.title() for d in _WEEKDAYS)),
     _P_DAYWORD: (True, ("yesterday", "today", "tomorrow", "night", "morning", "afternoon",
                         "evening")),
     _P_PERIOD: (True, ("week", "month", "year")), _P_AGO: (True, ("ago",)),
