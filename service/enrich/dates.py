@@ -78,7 +78,8 @@ _AMPM_RE = r"(?:a\.m\.|p\.m\.|am\b|pm\b|AM\b|PM\b)"
 _FUTURE_CUE = re.compile(
     r"\b(?:will|shall|won't|going to|due|set to|set for|scheduled|expected to|slated|plans? to"
     # not "would" (reported speech: "said it would ... Tuesday" is mostly past), "until", "by"
-    r"|planned|upcoming|ahead of|is to|are to|next"
+    # not "ahead of" (it dates the clause it opens, not the verb) nor "next to" (a place)
+    r"|planned|upcoming|is to|are to|next(?! to\b)"
     # present tense with a future meaning: "the ultimatum expires at 23:59 on Sunday"
     r"|expires?|runs out|takes effect|comes into force)\b|'ll\b",
     re.IGNORECASE,
