@@ -515,8 +515,10 @@ def _year(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     if m["the"] and not lead.endswith(" of"):
         return None  # "the in 1990" is no phrase; only "the end of 1990"
     attributive = m["poss"] or lead in _DETERMINERS
-    if attributive and not (nxt and nxt.group(1) not in _YEAR_FOLLOWERS) and not re.match(
-        r"\s+[A-Z][a-z]", after
+    if (
+        attributive
+        and not (nxt and nxt.group(1) not in _YEAR_FOLLOWERS)
+        and not re.match(r"\s+[A-Z][a-z]", after)
     ):
         return None  # a determiner and a number with no noun after it: a count
     # TimeML extent: "early 1990", "mid-1996", "the end of 1990" include their modifier
@@ -950,6 +952,37 @@ _GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]] | None] = {
 }  # fmt: skip
 
 
+# Patterns built around a keyword ("quarter", "summer", "now", a unit, a year number) are
+# tried only in a small window around each keyword hit: (keyword regex on the lowercased
+# text, characters the pattern may start before the keyword, characters it may run past it).
+_ANCHORS: dict[re.Pattern[str], tuple[re.Pattern[str], int, int]] = {
+    _P_QUARTER: (re.compile(r"quarter|half"), 72, 40),
+    _P_SEASON: (re.compile(r"spring|summer|autumn|fall|winter"), 28, 30),
+    _P_NOW: (re.compile(r"now|current|present|these days|moment"), 8, 6),
+    _P_SPAN: (re.compile(r"recent|coming|past|last|next|previous"), 16, 32),
+    _P_YEAR: (re.compile(r"(?:1[6-9]|20)\d\d"), 24, 8),
+}
+
+
+def _anchored(
+    pattern: re.Pattern[str], text: str, low: str, anchor: tuple[re.Pattern[str], int, int]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern every match of which contains a keyword:
+    the pattern only runs in a window around each keyword hit."""
+    keys, back, ahead = anchor
+    pos, n = 0, len(text)
+    for k in keys.finditer(low):
+        if k.start() < pos:
+            continue
+        for m in pattern.finditer(text, max(pos, k.start() - back), min(n, k.end() + ahead)):
+            if m.start() > k.start():
+                break
+            if m.end() >= k.end():  # the match holds this keyword
+                yield m
+                pos = m.end()
+                break
+
+
 def _may_match(pattern: re.Pattern[str], text: str, folded: str) -> bool:
     gate = _GATES[pattern]
     if gate is None:
@@ -962,6 +995,9 @@ def _may_match(pattern: re.Pattern[str], text: str, folded: str) -> bool:
 def _matches(pattern: re.Pattern[str], text: str, low: str | None) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)``, but trying ``pattern`` only where its twin matches in
     ``low`` (the lowercased text; ``None``: plain ``finditer``)."""
+    if low is not None and (anchor := _ANCHORS.get(pattern)) is not None:
+        yield from _anchored(pattern, text, low, anchor)
+        return
     twin = _TWINS.get(pattern)
     if low is None or twin is None:  # rare keywords: the gate already skips most texts
         yield from pattern.finditer(text)

@@ -151,6 +151,12 @@ _SCAN_TEXTS = [
     "over the past few days, In The Coming Weeks, during the last 24 hours, for next month.",
     "1st-3rd of March, 15 Sept. 2025, Sept. 15, Dec 3rd, mar. 2024, Black Friday.",
     "ſeveral days ago on İstanbul time, yeſterday, ıN 2020.",  # slow-path characters
+    "The Third Quarter, third-quarter, the 1988 fiscal fourth quarter of 1989, last year's"
+    " quarter, first-half, behalf, the comparable year-ago quarter, quarter-final.",
+    "This past Summer, the winter of 1994, spring 1998, in the fall, late-autumn, Fall 2020.",
+    "Now, right now, currently, these days, at present, presently, known, snow, momentum.",
+    "in recent years, over the past 20 years, the next few days, recent weeks, past years,"
+    " the 1996 law, its 1990 plan, the company's 1989 results, the end of 1990, 1898.",
 ]
 
 
