@@ -523,7 +523,7 @@ def _year(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
         return None  # a determiner and a number with no noun after it: a count
     # TimeML extent: "early 1990", "mid-1996", "the end of 1990" include their modifier
     start = m.start("y")
-    if lead in ("early", "late", "mid-") or lead.endswith(" of") and lead != "of":
+    if lead in ("early", "late", "mid-") or lead.endswith(" of"):
         start = m.start("the") if m["the"] else m.start("lead")
     return _Hit(start, m.end("y"), "year", "absolute", year=int(m["y"]), priority=1)
 
@@ -543,7 +543,7 @@ def _weekday(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
         day = today + timedelta(days=fwd)
     else:
         day = today - timedelta(days=back)
-    return _day_hit(start, m.end(), day, "relative", 2)
+    return _part_of_day(_day_hit(start, m.end(), day, "relative", 2), m["part"] or "")
 
 
 def _dayword(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
@@ -552,7 +552,19 @@ def _dayword(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
         "the day before yesterday": -2, "the day after tomorrow": 2, "yesterday": -1,
         "tomorrow": 1, "last night": -1,
     }.get(w.split(" ")[0] if w.split(" ")[0] in ("yesterday", "tomorrow") else w, 0)  # fmt: skip
-    return _day_hit(m.start(), m.end(), ctx.today + timedelta(days=shift), "relative", 2)
+    return _part_of_day(_day_hit(m.start(), m.end(), ctx.today + timedelta(days=shift),
+                                 "relative", 2), w)  # fmt: skip
+
+
+_PARTS = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "tonight": "NI"}
+
+
+def _part_of_day(h: _Hit, words: str) -> _Hit:
+    """ "this morning", "Friday night": the day, with TimeML's 1998-02-22TMO as timex."""
+    last = words.rsplit(" ", 1)[-1].lower()
+    if last in _PARTS and h.day is not None:
+        return replace(h, timex=f"{h.day.isoformat()}T{_PARTS[last]}")
+    return h
 
 
 def _period(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
@@ -891,15 +903,7 @@ _TWINS: dict[re.Pattern[str], re.Pattern[str] | tuple[re.Pattern[str], ...]] = {
         ("early|late|mid-", rf"\s*{_MONFULL_T}"),
         ("last|next|this", rf"\s+{_MONFULL_T}"),
     ),
-    _P_YEAR: _twin(
-        (
-            "in|between|since|until|till|by|during|from|through|before|after|throughout|early"
-            "|late|mid-|end of|start of|beginning of|to|and|of|for|both|or|the|a|an|its|his|her"
-            "|their|our|that|this|'s",
-            r"\s*(?:1[6-9]|20)\d\d",
-        ),
-        ("the", r"\s+(?:end|start|beginning) of\s*(?:1[6-9]|20)\d\d"),
-    ),
+    # _P_YEAR and _P_SPAN: anchored on their keyword instead (_ANCHORS below)
     _P_WEEKDAY: _twin(("last|next|this|past|coming", rf"\s+{_WD_T}"), ("|".join(_WEEKDAYS), "")),
     _P_DAYWORD: _twin(
         ("the day before yesterday|the day after tomorrow|yesterday|today|tomorrow|tonight", ""),
@@ -915,11 +919,6 @@ _TWINS: dict[re.Pattern[str], re.Pattern[str] | tuple[re.Pattern[str], ...]] = {
     ),
     _P_IN_N: _twin(
         ("in|within", rf"\s+(?:\d\d?\d?|{_NUM_WORDS_T})\s+(?:day|week|month|year)"),
-    ),
-    _P_SPAN: _twin(
-        ("in|over|during|for|within", r"\s+(?:the\s+)?(?:recent|coming|past|last|next|previous)\s"),
-        ("the", r"\s+(?:recent|coming|past|last|next|previous)\s"),
-        ("recent|coming|past|last|next|previous", r"\s"),
     ),
     _P_TIME_AMPM: re.compile(r"\d\d?(?:[:.]\d\d)?\s*[ap]\.?m"),
     _P_TIME_24: re.compile(r"\d\d?:\d\d"),
@@ -937,7 +936,8 @@ _GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]] | None] = {
     _P_ISO: (False, ("-",)), _P_ISO_WEEK: (False, ("-W",)), _P_DOT: None,
     _P_SLASH: (False, ("/",)), _P_MDY: (False, _MONTH3), _P_DMY: (False, _MONTH3),
     _P_MONTH_YEAR: (False, _MONTH3), _P_MONTH_BARE: (False, _MONTH3),
-    _P_YEAR: (False, ("16", "17", "18", "19", "20")), _P_WEEKDAY: (False, tuple(d.title() for d in _WEEKDAYS)),
+    _P_YEAR: (False, ("16", "17", "18", "19", "20")),
+    _P_WEEKDAY: (False, tuple(d.title() for d in _WEEKDAYS)),
     _P_DAYWORD: (True, ("yesterday", "today", "tomorrow", "night", "morning", "afternoon",
                         "evening")),
     _P_PERIOD: (True, ("week", "month", "year")), _P_AGO: (True, ("ago",)),
