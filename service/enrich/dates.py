@@ -229,6 +229,11 @@ _P_CENTURY = re.compile(
     re.IGNORECASE,
 )
 _SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
+_SEASON_LEAD = re.compile(
+    r"\b(?:in|during|over|since|until|till|by|through|throughout|before|after|for|from|of"
+    r"|into|this)\s+$",
+    re.IGNORECASE,
+)
 _SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
 _P_SEASON = re.compile(
     r"\b(?:(?P<rel>[Tt]his past|[Tt]his|[Ll]ast|[Nn]ext|[Tt]he coming|[Tt]he past|[Tt]he)\s+)?"
@@ -816,6 +821,12 @@ def _season(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     after = ctx.text[m.end() : m.end() + 12]
     if not m["y"] and rel == "the" and re.match(r"\s+of\b", after):
         return None  # "the spring of Prague"; "the winter of 1994" has its year
+    if (
+        rel == "the"
+        and not m["y"]
+        and not _SEASON_LEAD.search(ctx.text, max(0, m.start() - 16), m.start())
+    ):
+        return None  # "the spring broke": a season is "in the spring", "during the summer"
     order = ("SP", "SU", "FA", "WI")
     cy, cc = _season_occurrence(ctx.today)
     cur = cy * 4 + order.index(cc)

@@ -175,3 +175,132 @@ def test_twin_scan_equals_finditer() -> None:
         for pattern, _ in d._RULES:
             want = [m.span() for m in pattern.finditer(text)]
             assert [m.span() for m in d._matches(pattern, text, low)] == want, pattern.pattern
+
+
+# --------------------------------------------------------------------------- TimeML families
+# PUB is Thursday 2026-03-05: first quarter, spring (TimeML: winter is December-February).
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "value", "unit"),
+    [
+        ("Profit fell in the third quarter.", "the third quarter", "2025-Q3", "quarter"),
+        ("Profit will rise in the third quarter.", "the third quarter", "2026-Q3", "quarter"),
+        ("Its third-quarter profit fell.", "third-quarter", "2025-Q3", "quarter"),
+        (
+            "Sales in the fourth quarter of 2024 rose.",
+            "the fourth quarter of 2024",
+            "2024-Q4",
+            "quarter",
+        ),
+        ("Net income for the quarter rose 5%.", "the quarter", "2025-Q4", "quarter"),
+        ("Sales in the current quarter are weak.", "the current quarter", "2026-Q1", "quarter"),
+        ("It lost $3 in the year-ago quarter.", "the year-ago quarter", "2024-Q4", "quarter"),
+        ("than in last year's third quarter", "last year's third quarter", "2025-Q3", "quarter"),
+        ("Output grew in the first half of 2025.", "the first half of 2025", "2025-H1", "half"),
+        ("Its second-half profit fell.", "second-half", "2025-H2", "half"),
+        ("Revenue in fiscal 2025 rose.", "fiscal 2025", "2025", "fiscal_year"),
+        ("for the current fiscal year", "the current fiscal year", "2026", "fiscal_year"),
+        ("Prices rose in the 1990s.", "the 1990s", "199", "decade"),
+        ("It began in the mid-1980s.", "the mid-1980s", "198", "decade"),
+        ("a hit in the '80s", "the '80s", "198", "decade"),
+        ("the worst war of the 20th century", "the 20th century", "19", "century"),
+        ("the worst flood this century", "this century", "20", "century"),
+        ("Talks began last summer.", "last summer", "2025-SU", "season"),
+        ("Talks resume this spring.", "this spring", "2026-SP", "season"),
+        ("It will open next winter.", "next winter", "2026-WI", "season"),
+        ("It froze in the winter of 1994.", "the winter of 1994", "1994-WI", "season"),
+        ("The plan dates from spring 2024.", "spring 2024", "2024-SP", "season"),
+        ("It closed in early 1990, when", "early 1990", "1990", "year"),
+        ("by the end of 1990.", "the end of 1990", "1990", "year"),
+        ("the 1996 law on trade", "1996", "1996", "year"),
+        ("the company's 1989 budget", "1989", "1989", "year"),
+        ("independence from Spain in 1898.", "1898", "1898", "year"),
+    ],
+)
+def test_timeml_periods(text: str, surface: str, value: str, unit: str) -> None:
+    d = one(text)
+    assert (d["text"], d["value"], d["unit"]) == (surface, value, unit)
+    assert d["granularity"] in ("year", "month", "week", "day", "hour", "minute")
+
+
+def test_periods_coarser_than_the_v1_enum_carry_a_range() -> None:
+    d = one("Prices rose in the 1990s.")
+    assert d["granularity"] == "year" and d["range"] == {"start": "1990-01-01",
+                                                         "end": "1999-12-31"}  # fmt: skip
+    q = one("Profit fell in the third quarter.")
+    assert q["range"] == {"start": "2025-07-01", "end": "2025-09-30"}
+    w = one("It will open next winter.")
+    assert w["range"] == {"start": "2026-12-01", "end": "2027-02-28"}
+
+
+@pytest.mark.parametrize("text", ["Prices are now higher.", "It is currently closed.",
+                                  "Right now, nobody knows."])  # fmt: skip
+def test_now_is_the_publication_day_with_present_ref(text: str) -> None:
+    d = one(text)
+    assert (d["value"], d["granularity"], d["timex"]) == ("2026-03-05", "day", "PRESENT_REF")
+
+
+def test_recent_years_is_past_ref_without_its_preposition() -> None:
+    d = one("Prices rose in recent years.")
+    assert d["text"] == "recent years" and d["timex"] == "PAST_REF"
+    assert d["range"]["end"] == "2026-03-04"
+
+
+def test_part_of_day_keeps_the_day_and_says_which_part() -> None:
+    d = one("Markets fell this morning.")
+    assert (d["value"], d["timex"]) == ("2026-03-05", "2026-03-05TMO")
+    assert one("They met on Tuesday night.")["timex"] == "2026-03-03TNI"
+
+
+def test_now_is_no_event_date_for_dedup() -> None:
+    from service.dedup.features import _event_dates
+
+    found = find_dates("Prices are now higher than on Tuesday.", PUB)
+    assert _event_dates(found) == ["2026-03-03"]
+
+
+def test_title_dates_are_not_repeated_from_a_text_opening_with_the_title() -> None:
+    from service.enrich.dates import article_dates
+
+    title = "Talks resumed on Tuesday"
+    out = article_dates(title, title + ".\n\nThey end on Friday.", PUB)
+    assert [(d["field"], d["text"]) for d in out] == [("title", "Tuesday"), ("text", "Friday")]
+    other = article_dates(title, "Talks went on. Tuesday was calm.", PUB)
+    assert [d["field"] for d in other] == ["title", "text"]
+
+
+@pytest.mark.parametrize(
+    "trap",
+    [
+        "The spring broke in the old clock.",
+        "They bathed in a hot spring.",
+        "the fall in oil prices",
+        "after the fall of the wall",
+        "He finished second in the race.",
+        "It is the second largest bank.",
+        "He scored twice in the third quarter.",
+        "Arsenal led in the second half of the match.",
+        "They won a quarter of the vote.",
+        "She lives in the French Quarter.",
+        "He reached the quarter-final.",
+        "Three quarters of voters agreed.",
+        "the company's 2000 employees",
+        "More than 1990 people signed it.",
+        "It employs the 2000 workers it had.",
+        "The army lost 1800 men.",
+        "Protesters march on the capital.",
+        "May said the talks were over.",
+        "They know the snow is nowhere.",
+        "Women in their 20s and 30s voted.",
+        "The video got 3016 views and cost $43.",
+        "He spent half of his savings.",
+    ],
+)
+def test_new_family_traps_yield_no_date(trap: str) -> None:
+    assert find_dates(trap, PUB) == []
+
+
+def test_march_as_a_lowercase_verb_is_no_month() -> None:
+    found = find_dates("Protesters march in March.", PUB)
+    assert [d["text"] for d in found] == ["March"]
