@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import DATA, SHARED, prf, progress, read_jsonl
 from service.enrich.dates import find_dates
 
-DATASETS = SHARED / "datasets"
+DATASETS = SHARED / "datasets"  # --datasets overrides
 
 
 def eval_passages(small: bool, verbose: bool) -> float:
@@ -94,9 +94,8 @@ def eval_passages(small: bool, verbose: bool) -> float:
 # --------------------------------------------------------------------------- TimeBank
 
 
-def _load_scorer() -> ModuleType:
+def _load_scorer(path: Path) -> ModuleType:
     """The shared scorer as a module (its value parsing is the definition we score with)."""
-    path = DATASETS / "score" / "score_dates.py"
     sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location("score_dates", path)
     assert spec is not None and spec.loader is not None
@@ -133,26 +132,22 @@ def _category(text: str) -> str:
     return "other"
 
 
-def _predict(raw_path: Path, out_path: Path, small: bool) -> tuple[int, float]:
-    """Raw articles -> enriched articles (worker code path) in ``out_path``.
-    Returns (articles, CPU seconds spent in the dates stage)."""
+def _predict(raw_path: Path, out_path: Path, small: bool) -> int:
+    """Raw articles -> enriched articles (worker code path) in ``out_path``; their number."""
     from service.enrich import load_pipeline
     from service.enrich.pipeline import NO_MODEL
-    from service.pipeline import Timings, enrich_article
+    from service.pipeline import enrich_article
 
     enricher = load_pipeline(NO_MODEL)  # dates do not depend on the NER model
     raws = [json.loads(line) for line in raw_path.read_text("utf-8").splitlines() if line]
     if small:
         raws = raws[::4]
-    dates_s = 0.0
     with out_path.open("w", encoding="utf-8") as f:
         for i, raw in enumerate(raws, 1):
-            t = Timings()
-            article = enrich_article(raw, enricher, timings=t)
-            dates_s += t.stages.get("dates", 0.0)
+            article = enrich_article(raw, enricher)
             f.write(json.dumps({"id": article["id"], "dates": article["dates"]}) + "\n")
             progress(i, len(raws), "tbaq")
-    return len(raws), dates_s
+    return len(raws)
 
 
 def score_tbaq(gold: dict[str, Any], preds: dict[str, list[dict]], sd: ModuleType) -> dict:
@@ -250,19 +245,19 @@ def _breakdown(title: str, rows: list[tuple[str, ...]], verbose: bool) -> None:
             print("   ", _category(r[1]), "|", " | ".join(r))
 
 
-def eval_tbaq(small: bool, verbose: bool, out: Path | None) -> float | None:
+def eval_tbaq(small: bool, verbose: bool, out: Path | None, datasets: Path) -> float | None:
     """TimeBank + AQUAINT through the worker; returns extraction F1 (None: data absent)."""
-    raw_path, gold_path = DATASETS / "tbaq.raw.jsonl", DATASETS / "tbaq.gold.json"
-    scorer = DATASETS / "score" / "score_dates.py"
+    raw_path, gold_path = datasets / "tbaq.raw.jsonl", datasets / "tbaq.gold.json"
+    scorer = datasets / "score" / "score_dates.py"
     if not (raw_path.exists() and gold_path.exists() and scorer.exists()):
-        print(f"SKIP tbaq: {DATASETS} (tbaq.raw.jsonl, tbaq.gold.json, score/) not present; "
+        print(f"SKIP tbaq: {datasets} (tbaq.raw.jsonl, tbaq.gold.json, score/) not present; "
               "only the bundled passages were evaluated")  # fmt: skip
         return None
-    sd = _load_scorer()
+    sd = _load_scorer(scorer)
     with tempfile.TemporaryDirectory() as tmp:
         pred_path = out or Path(tmp) / "tbaq.pred.jsonl"
         cpu0 = time.process_time()
-        n, dates_s = _predict(raw_path, pred_path, small)
+        n = _predict(raw_path, pred_path, small)
         cpu = time.process_time() - cpu0
         gold_all = json.loads(gold_path.read_text("utf-8"))
         gold = gold_all.get("docs", gold_all)
@@ -282,8 +277,8 @@ def eval_tbaq(small: bool, verbose: bool, out: Path | None) -> float | None:
             capture_output=True, text=True, check=False,
         )  # fmt: skip
     print(f"tbaq articles: {n}{' (every 4th, --small)' if small else ''}  gold DATE/TIME: "
-          f"{res['gold']}  dates stage: {dates_s / n * 1e6:.0f} µs/article wall, "
-          f"whole enrichment {cpu / n * 1e3:.2f} ms/article CPU")  # fmt: skip
+          f"{res['gold']}  enrichment (NER model off) {cpu / n * 1e3:.2f} ms/article CPU; "
+          "dates alone: bench/bench_dates.py")  # fmt: skip
     print(
         f"tbaq extraction P {res['p']:.3f}  R {res['r']:.3f}  F1 {res['f1']:.3f}  "
         f"(matched {res['tp']}, predicted {res['pred']}, gold {res['gold']})"
@@ -317,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-f1", type=float, default=None, help="on the bundled passages")
     ap.add_argument("--tbaq-min-f1", type=float, default=None)
     ap.add_argument("--no-tbaq", action="store_true")
+    ap.add_argument("--datasets", type=Path, default=None, help=f"default {DATASETS}")
     ap.add_argument("--out", type=Path, default=None, help="keep tbaq predictions here")
     ap.add_argument("--verbose", action="store_true", help="print every disagreement")
     args = ap.parse_args(argv)
@@ -327,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAIL: span F1 {f:.3f} < {args.min_f1}")
         rc = 1
     if not args.no_tbaq:
-        tf = eval_tbaq(args.small, args.verbose, args.out)
+        tf = eval_tbaq(args.small, args.verbose, args.out, args.datasets or DATASETS)
         if tf is not None and (tf == 0.0 or (args.tbaq_min_f1 and tf < args.tbaq_min_f1)):
             print(f"FAIL: tbaq extraction F1 {tf:.3f}")
             rc = 1
