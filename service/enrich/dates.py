@@ -972,6 +972,9 @@ _ANCHORS: dict[re.Pattern[str], tuple[re.Pattern[str], int, int]] = {
     _P_NOW: (re.compile(r"now|current|present|these days|moment"), 8, 6),
     _P_SPAN: (re.compile(r"recent|coming|past|last|next|previous"), 16, 32),
     _P_YEAR: (re.compile(r"(?:1[6-9]|20)\d\d"), 24, 8),
+    _P_WEEKDAY: (re.compile(_WD_T), 8, 12),
+    _P_AGO: (re.compile(r"ago"), 32, 2),
+    _P_MONTH_BARE: (re.compile(_MONFULL_T), 24, 8),
 }
 
 
