@@ -178,7 +178,7 @@ _P_IN_N = re.compile(
 _P_SPAN = re.compile(
     rf"\b(?:(?P<prep>in|over|during|for|within)\s+)?(?P<the>the\s+)?"
     rf"(?P<rel>recent|coming|past|last|next|previous)"
-    rf"\s+(?:(?P<n>{_NUM_RE})\s+)?(?P<unit>hour|day|week|month|year)(?P<pl>s?)\b",
+    rf"\s+(?:(?P<n>{_NUM_RE})\s+)?(?P<unit>hour|day|week|month|year|decade)(?P<pl>s?)\b",
     re.IGNORECASE,
 )
 _P_TIME_AMPM = re.compile(
@@ -652,10 +652,10 @@ def _span(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     if m["n"]:
         n = _num(m["n"])
     elif rel == "recent" or m["pl"]:
-        n = {"hour": 24, "day": 7, "week": 4, "month": 6, "year": 3}[unit]
+        n = {"hour": 24, "day": 7, "week": 4, "month": 6, "year": 3, "decade": 3}[unit]
     if n is None:  # "the past few days"
         n = 5 if unit == "day" else 3
-    days = {"day": 1, "week": 7, "month": 30, "year": 365}.get(unit)
+    days = {"day": 1, "week": 7, "month": 30, "year": 365, "decade": 3652}.get(unit)
     s, e, today = m_start, m.end(), ctx.today
     if unit == "hour":
         days = max(1, (n + 23) // 24)
@@ -953,7 +953,7 @@ _GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]] | None] = {
                         "evening")),
     _P_PERIOD: (True, ("week", "month", "year")), _P_AGO: (True, ("ago",)),
     _P_IN_N: (True, ("day", "week", "month", "year")),
-    _P_SPAN: (True, ("hour", "day", "week", "month", "year")),
+    _P_SPAN: (True, ("hour", "day", "week", "month", "year", "decade")),
     _P_TIME_AMPM: (False, ("am", "pm", "AM", "PM", "a.m.", "p.m.")),
     _P_TIME_24: (False, (":",)), _P_TIME_WORD: (True, ("noon", "midday", "midnight")),
     _P_QUARTER: (False, ("quarter", "half")), _P_FISCAL: (False, ("iscal", "FY")),

@@ -247,6 +247,24 @@ def test_recent_years_is_past_ref_without_its_preposition() -> None:
     assert d["range"]["end"] == "2026-03-04"
 
 
+@pytest.mark.parametrize(
+    ("text", "surface", "value"),
+    [
+        ("Growth slowed over the past decade.", "the past decade", "2016-03-05/2026-03-04"),
+        ("It opens early next year.", "early next year", "2027"),
+        ("It fell late last year.", "late last year", "2025"),
+        ("Prices rose two years ago.", "two years ago", "2024"),
+        ("Sales fell last month.", "last month", "2026-02"),
+        ("Sales rose this year.", "this year", "2026"),
+        ("Talks stalled last week.", "last week", "2026-W09"),
+        ("It was signed in March.", "March", "2026-03"),
+    ],
+)
+def test_relative_periods(text: str, surface: str, value: str) -> None:
+    d = one(text)
+    assert (d["text"], d["value"]) == (surface, value)
+
+
 def test_part_of_day_keeps_the_day_and_says_which_part() -> None:
     d = one("Markets fell this morning.")
     assert (d["value"], d["timex"]) == ("2026-03-05", "2026-03-05TMO")
