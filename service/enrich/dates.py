@@ -15,6 +15,7 @@ Vague periods ("in recent days") get an ISO interval ``start/end`` as value and 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -1042,9 +1043,15 @@ def _select(hits: list[_Hit]) -> list[_Hit]:
     """Non-overlapping hits, longest (then highest priority) first."""
     hits.sort(key=lambda h: (-(h.end - h.start), -h.priority, h.start))
     taken: list[_Hit] = []
+    starts: list[int] = []  # the taken spans, sorted and disjoint: so are their ends
+    ends: list[int] = []
     for h in hits:
-        if all(h.end <= t.start or h.start >= t.end for t in taken):
-            taken.append(h)
+        j = bisect.bisect_left(starts, h.end)  # spans before j start before h ends
+        if j and ends[j - 1] > h.start:
+            continue  # the last of them overlaps h (a log-time test: long dated pages)
+        starts.insert(j, h.start)
+        ends.insert(j, h.end)
+        taken.append(h)
     taken.sort(key=lambda h: h.start)
     return taken
 

@@ -322,3 +322,23 @@ def test_new_family_traps_yield_no_date(trap: str) -> None:
 def test_march_as_a_lowercase_verb_is_no_month() -> None:
     found = find_dates("Protesters march in March.", PUB)
     assert [d["text"] for d in found] == ["March"]
+
+
+def test_select_keeps_the_longest_disjoint_spans_like_the_pairwise_rule() -> None:
+    """_select's bisect test picks what comparing each hit with every taken one picks."""
+    import random
+
+    from service.enrich import dates as d
+
+    rng = random.Random(5)
+    for _ in range(200):
+        hits = []
+        for _ in range(rng.randint(0, 30)):
+            s = rng.randint(0, 80)
+            hits.append(d._Hit(s, s + rng.randint(1, 12), "day", "absolute",
+                               priority=rng.randint(0, 3)))  # fmt: skip
+        naive: list = []
+        for h in sorted(hits, key=lambda h: (-(h.end - h.start), -h.priority, h.start)):
+            if all(h.end <= t.start or h.start >= t.end for t in naive):
+                naive.append(h)
+        assert d._select(list(hits)) == sorted(naive, key=lambda h: h.start)
