@@ -828,6 +828,10 @@ def _season(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
         and not _SEASON_LEAD.search(ctx.text, max(0, m.start() - 16), m.start())
     ):
         return None  # "the spring broke": a season is "in the spring", "during the summer"
+    if rel == "the" and not m["y"]:
+        nxt = re.match(r"\s+([a-z]+)\b", after)
+        if nxt and nxt.group(1) not in _YEAR_FOLLOWERS:
+            return None  # "the winter wheat", "the summer break": a season as an adjective
     order = ("SP", "SU", "FA", "WI")
     cy, cc = _season_occurrence(ctx.today)
     cur = cy * 4 + order.index(cc)

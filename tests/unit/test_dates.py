@@ -293,6 +293,7 @@ def test_title_dates_are_not_repeated_from_a_text_opening_with_the_title() -> No
     [
         "The spring broke in the old clock.",
         "They bathed in a hot spring.",
+        "They plan the sowing of the winter wheat.",
         "the fall in oil prices",
         "after the fall of the wall",
         "He finished second in the race.",
