@@ -566,7 +566,7 @@ _PARTS = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "t
 
 
 def _part_of_day(h: _Hit, words: str) -> _Hit:
-    """ "this morning", "Friday night": the day, with TimeML's 1998-02-22TMO as timex."""
+    """The day of "this morning", "Friday night", with TimeML's 1998-02-22TMO as timex."""
     last = words.rsplit(" ", 1)[-1].lower()
     if last in _PARTS and h.day is not None:
         return replace(h, timex=f"{h.day.isoformat()}T{_PARTS[last]}")
@@ -711,8 +711,8 @@ def _quarter_range(year: int, q: int, months: int) -> tuple[str, str]:
 
 
 def _quarter(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """ "the third quarter", "third-quarter", "the fiscal first quarter of 1990", "the latest
-    quarter", "the year-ago quarter", "the first half of 1989" (TimeML 1989-Q3, 1989-H1)."""
+    """Quarters and halves: "the third quarter", "third-quarter", "the fiscal first quarter
+    of 1990", "the latest quarter", "the year-ago quarter", "the first half of 1989"."""
     unit, det = m["unit"], (m["det"] or "").lower()
     ordw, mod = (m["ord"] or "").lower(), (m["mod"] or "").lower()
     y = m["y1"] or m["y2"]
@@ -763,7 +763,7 @@ def _quarter(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 
 
 def _fiscal(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """ "fiscal 1989", "FY90", "the current fiscal year" -> the fiscal year's label year."""
+    """The label year of "fiscal 1989", "FY90", "the current fiscal year"."""
     if m["y"]:
         y = int(m["y"])
         if y < 100:
@@ -778,7 +778,7 @@ def _fiscal(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 
 
 def _decade(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """ "the 1990s", "the mid-1980s", "the '80s" -> TimeML 199, 198."""
+    """Decades: "the 1990s", "the mid-1980s", "the '80s" -> TimeML 199, 198."""
     if m["dec"]:
         first = int(m["dec"])
     else:
@@ -790,7 +790,7 @@ def _decade(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 
 
 def _century(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """ "the 20th century", "this century" -> TimeML 19 (the years 1900-1999)."""
+    """Centuries: "the 20th century", "this century" -> TimeML 19 (the years 1900-1999)."""
     if m["rel"]:
         n = ctx.today.year // 100 + 1 + {"this": 0, "last": -1, "next": 1}[m["rel"].lower()]
     else:
@@ -812,7 +812,7 @@ def _season_occurrence(d: date) -> tuple[int, str]:
 
 
 def _season(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """ "last fall", "this summer", "the winter of 1994", "spring 1998" (TimeML 1998-SP)."""
+    """Seasons: "last fall", "this summer", "the winter of 1994", "spring 1998" (1998-SP)."""
     code = _SEASONS[m["s"].lower()]
     rel = (m["rel"] or "").lower()
     if not (rel or m["y"] or m["part"]):
@@ -860,7 +860,9 @@ def _season(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 
 
 def _now(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    """ "now", "currently": the publication day (TimeML PRESENT_REF)."""
+    """The publication day for "now", "currently" (TimeML PRESENT_REF)."""
+    if m.group(0) == "NOW":
+        return None  # the acronym (National Organization for Women), not the adverb
     return _Hit(m.start(), m.end(), "day", "relative", day=ctx.today, timex="PRESENT_REF",
                 priority=1)  # fmt: skip
 

@@ -311,6 +311,7 @@ def test_title_dates_are_not_repeated_from_a_text_opening_with_the_title() -> No
         "Protesters march on the capital.",
         "May said the talks were over.",
         "They know the snow is nowhere.",
+        "NOW, the women's group, objected.",
         "Women in their 20s and 30s voted.",
         "The video got 3016 views and cost $43.",
         "He spent half of his savings.",
