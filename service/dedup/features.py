@@ -54,6 +54,8 @@ def _event_dates(raw: list[dict[str, Any]]) -> list[str]:
     for d in raw:
         if str(d.get("kind") or "").lower() in _NON_EVENT_DATE_KINDS:
             continue
+        if d.get("timex") == "PRESENT_REF":  # "now": the publication day, not an event's
+            continue
         value = d.get("value")
         if isinstance(value, str) and len(value) >= 10 and "/" not in value and "W" not in value:
             out[value[:10]] = None

@@ -15,13 +15,14 @@ Vague periods ("in recent days") get an ISO interval ``start/end`` as value and 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-__all__ = ["find_dates"]
+__all__ = ["article_dates", "find_dates"]
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -77,11 +78,15 @@ _AMPM_RE = r"(?:a\.m\.|p\.m\.|am\b|pm\b|AM\b|PM\b)"
 
 _FUTURE_CUE = re.compile(
     r"\b(?:will|shall|won't|going to|due|set to|set for|scheduled|expected to|slated|plans? to"
-    r"|planned|upcoming|ahead of|would|is to|are to|next|until|by"
+    # not "would" (reported speech: "said it would ... Tuesday" is mostly past), "until", "by"
+    # not "ahead of" (it dates the clause it opens, not the verb) nor "next to" (a place)
+    r"|planned|upcoming|is to|are to|next(?! to\b)"
     # present tense with a future meaning: "the ultimatum expires at 23:59 on Sunday"
     r"|expires?|runs out|takes effect|comes into force)\b|'ll\b",
     re.IGNORECASE,
 )
+# "would" right before the expression's verb: "said the curfew would end on Friday"
+_NEAR_FUTURE = re.compile(r"\bwould\b")
 _SENTENCE_END = re.compile(r"(?<![ap]\.m)(?<!\b[A-Z])[.!?;]\s+(?=[A-Z\"'“])|\n")
 _PAST_CUE = re.compile(
     r"\b(?:said|says|told|was|were|had|did|ago|last|met|held|took|came|went|left|began|fell|rose"
@@ -93,6 +98,7 @@ _CLAUSE_BREAK = re.compile(r",|\band\b|\bbut\b|\bwhile\b")
 _COUNTED = frozenset(
     ["people", "percent", "per", "staff", "police", "personnel", "crew", "km", "kg"]
 )
+_DETERMINERS = frozenset(["the", "a", "an", "its", "his", "her", "their", "our", "that", "this"])
 _YEAR_FOLLOWERS = frozenset(
     [
         "and", "or", "but", "as", "when", "after", "before", "to", "from", "for", "with", "while",
@@ -139,9 +145,12 @@ _P_MONTH_BARE = re.compile(
     r"|December)\b(?!\s+\d)"
 )
 _P_YEAR = re.compile(
-    r"\b(?:[Ii]n|[Bb]etween|[Ss]ince|[Uu]ntil|[Tt]ill|[Bb]y|[Dd]uring|[Ff]rom|[Tt]hrough"
-    r"|[Bb]efore|[Aa]fter|[Tt]hroughout|[Ee]arly|[Ll]ate|[Mm]id-|end of|start of|to|and|of"
-    r"|[Ff]or)\s*(?P<y>(?:19|20)\d{2})\b"
+    r"(?:\b(?P<the>the\s+)?(?P<lead>[Ii]n|[Bb]etween|[Ss]ince|[Uu]ntil|[Tt]ill|[Bb]y|[Dd]uring"
+    r"|[Ff]rom|[Tt]hrough|[Bb]efore|[Aa]fter|[Tt]hroughout|[Ee]arly|[Ll]ate|[Mm]id-|end of"
+    r"|start of|beginning of|to|and|of|[Ff]or|[Bb]oth|[Oo]r"
+    # a determiner or possessive before an attributive year: "the 1996 law", "its 1990 plan"
+    r"|[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur|[Tt]hat|[Tt]his)|(?P<poss>'s))"
+    r"\s*(?P<y>(?:1[6-9]|20)\d{2})\b"
     r"(?![-–/.,]?\d|\s*%|'s)"
 )
 _P_WEEKDAY = re.compile(
@@ -168,8 +177,9 @@ _P_IN_N = re.compile(
     re.IGNORECASE,
 )
 _P_SPAN = re.compile(
-    rf"\b(?:in|over|during|for|within)\s+(?:the\s+)?(?P<rel>recent|coming|past|last|next|previous)"
-    rf"\s+(?:(?P<n>{_NUM_RE})\s+)?(?P<unit>hour|day|week|month|year)(?P<pl>s?)\b",
+    rf"\b(?:(?P<prep>in|over|during|for|within)\s+)?(?P<the>the\s+)?"
+    rf"(?P<rel>recent|coming|past|last|next|previous)"
+    rf"\s+(?:(?P<n>{_NUM_RE})\s+)?(?P<unit>hour|day|week|month|year|decade)(?P<pl>s?)\b",
     re.IGNORECASE,
 )
 _P_TIME_AMPM = re.compile(
@@ -181,6 +191,61 @@ _P_TIME_24 = re.compile(
     rf"(?:\s*\(?(?P<z>{_ZONE_RE})\)?)?"
 )
 _P_TIME_WORD = re.compile(r"\b(?:at\s+)(?P<w>noon|midday|midnight)\b", re.IGNORECASE)
+
+# Periods news writes beyond days and months (TimeML values: 1989-Q3, 1989-H2, 1998-SU,
+# 199 for the 1990s, 19 for the 20th century, PRESENT_REF for "now").
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+             "4th": 4, "last": 4, "final": 4}  # fmt: skip
+_P_QUARTER = re.compile(
+    r"\b(?:(?P<det>[Tt]he|[Tt]his|[Tt]hat|[Ll]ast|[Nn]ext)\s+)?"
+    r"(?:(?P<y1>(?:19|20)\d\d)\s+|(?P<yrel>[Ll]ast|[Nn]ext|[Tt]his) year's\s+)?"
+    r"(?:(?P<mod>[Cc]urrent|[Ll]atest|[Mm]ost recent|[Pp]revious|[Cc]oming"
+    r"|[Yy]ear-ago|[Yy]ear-earlier|[Cc]omparable(?: year-ago| year-earlier)?)\s+)?"
+    r"(?:(?P<fiscal>[Ff]iscal)[\s-]+)?"
+    r"(?:(?P<ord>[Ff]irst|[Ss]econd|[Tt]hird|[Ff]ourth|[Ff]inal|[Ll]ast|1st|2nd|3rd|4th)"
+    r"(?P<sep>[\s-]+))?"
+    r"(?P<unit>quarter|half)(?![-\w])"
+    r"(?:\s+of\s+(?:(?P<y2>(?:19|20)\d\d)\b|(?P<yrel2>last|next|this) year\b))?"
+)
+_P_FISCAL = re.compile(
+    r"\b(?:(?:[Ff]iscal(?: year)?|FY)\s*'?(?P<y>(?:19|20)\d\d|\d\d)\b(?![-.,]?\d|\s*%)"
+    r"|(?:(?P<det>[Tt]he|[Tt]his|[Ll]ast|[Nn]ext)\s+)(?:(?P<mod>current|previous|latest|coming"
+    r"|past)\s+)?fiscal year\b)"
+)
+_P_DECADE = re.compile(
+    r"\b(?:(?P<det>[Tt]he)\s+)?(?:(?P<part>[Ee]arly|[Mm]id|[Ll]ate)[\s-]+)?"
+    r"(?:(?P<dec>1[5-9]\d0|20[0-9]0)'?s|'(?P<dec2>[0-9]0)s)\b"
+)
+_CENTURY_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+                "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11,
+                "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+                "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+                "twentieth": 20, "twenty-first": 21}  # fmt: skip
+_P_CENTURY = re.compile(
+    r"\b(?:(?P<det>[Tt]he)\s+)?(?:(?P<part>[Ee]arly|[Mm]id|[Ll]ate)[\s-]+)?"
+    r"(?:(?P<n>\d{1,2})(?:st|nd|rd|th)|(?P<w>"
+    + "|".join(sorted(_CENTURY_ORD, key=len, reverse=True))
+    + r"))[\s-]century\b"
+    r"|\b(?P<rel>[Tt]his|[Ll]ast|[Nn]ext) century\b",
+    re.IGNORECASE,
+)
+_SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
+_SEASON_LEAD = re.compile(
+    r"\b(?:in|during|over|since|until|till|by|through|throughout|before|after|for|from|of"
+    r"|into|this)\s+$",
+    re.IGNORECASE,
+)
+_SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
+_P_SEASON = re.compile(
+    r"\b(?:(?P<rel>[Tt]his past|[Tt]his|[Ll]ast|[Nn]ext|[Tt]he coming|[Tt]he past|[Tt]he)\s+)?"
+    r"(?:(?P<part>[Ee]arly|[Ll]ate|[Mm]id)[\s-]+)?"
+    r"(?P<s>[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)\b"
+    r"(?:(?:\s+of)?,?\s+(?P<y>(?:19|20)\d\d)\b(?![-.,]?\d))?"
+)
+_P_NOW = re.compile(
+    r"\b(?:right now|now|currently|nowadays|at present|presently|these days|at the moment)\b",
+    re.IGNORECASE,
+)
 
 _JOIN_DATE_TIME = re.compile(r"^(?:,?\s*(?:at|from|by|around|after|before)?\s*|\s*,\s*)$")
 _JOIN_TIME_DATE = re.compile(r"^(?:\s*,?\s*(?:on|of)?\s*)$")
@@ -208,6 +273,9 @@ class _Hit:
     interval: bool = False  # value is the range itself
     time_only: bool = False
     priority: int = 0
+    fixed: str | None = None  # value written out (quarter, season, decade, ...)
+    unit: str | None = None  # TimeML precision when finer or coarser than the v1 enum
+    timex: str | None = None  # TimeML value when it differs (PRESENT_REF, ...TMO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +331,7 @@ def _is_future(ctx: _Ctx, start: int, end: int) -> bool:
     for b in _SENTENCE_END.finditer(text, window_start, start):
         left = b.end()
     before = text[left:start]
-    if _FUTURE_CUE.search(before):
+    if _FUTURE_CUE.search(before) or _NEAR_FUTURE.search(before[-25:]):
         return True
     if _PAST_CUE.search(before) or re.search(r"\b\w+ed\b", before):
         return False
@@ -431,10 +499,10 @@ def _month_bare(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
             year = today.year if month >= today.month else today.year + 1
         elif tense < 0:
             year = today.year if month <= today.month else today.year - 1
-        else:  # no cue: the nearest such month
+        else:  # no cue: the nearest such month (the past one on a tie)
             year = min(
                 (today.year - 1, today.year, today.year + 1),
-                key=lambda y: abs((y - today.year) * 12 + month - today.month),
+                key=lambda y: (abs((y - today.year) * 12 + month - today.month), y),
             )
     return _Hit(start, m.end(), "month", "relative", year=year, month=month, priority=1)
 
@@ -447,7 +515,23 @@ def _year(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
         plural = word.endswith("s") and not word.endswith("ss") and word not in _YEAR_FOLLOWERS
         if plural or word in _COUNTED:
             return None  # "to 2000 people", "for 2030 views"
-    return _Hit(m.start("y"), m.end("y"), "year", "absolute", year=int(m["y"]), priority=1)
+    if int(m["y"]) < 1900 and nxt and nxt.group(1) not in _YEAR_FOLLOWERS:
+        return None  # "of 1800 men": before 1900, only a year that ends its phrase
+    lead = (m["lead"] or "").lower()
+    if m["the"] and not lead.endswith(" of"):
+        return None  # "the in 1990" is no phrase; only "the end of 1990"
+    attributive = m["poss"] or lead in _DETERMINERS
+    if (
+        attributive
+        and not (nxt and nxt.group(1) not in _YEAR_FOLLOWERS)
+        and not re.match(r"\s+[A-Z][a-z]", after)
+    ):
+        return None  # a determiner and a number with no noun after it: a count
+    # TimeML extent: "early 1990", "mid-1996", "the end of 1990" include their modifier
+    start = m.start("y")
+    if lead in ("early", "late", "mid-") or lead.endswith(" of"):
+        start = m.start("the") if m["the"] else m.start("lead")
+    return _Hit(start, m.end("y"), "year", "absolute", year=int(m["y"]), priority=1)
 
 
 def _weekday(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
@@ -465,7 +549,7 @@ def _weekday(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
         day = today + timedelta(days=fwd)
     else:
         day = today - timedelta(days=back)
-    return _day_hit(start, m.end(), day, "relative", 2)
+    return _part_of_day(_day_hit(start, m.end(), day, "relative", 2), m["part"] or "")
 
 
 def _dayword(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
@@ -474,7 +558,19 @@ def _dayword(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
         "the day before yesterday": -2, "the day after tomorrow": 2, "yesterday": -1,
         "tomorrow": 1, "last night": -1,
     }.get(w.split(" ")[0] if w.split(" ")[0] in ("yesterday", "tomorrow") else w, 0)  # fmt: skip
-    return _day_hit(m.start(), m.end(), ctx.today + timedelta(days=shift), "relative", 2)
+    return _part_of_day(_day_hit(m.start(), m.end(), ctx.today + timedelta(days=shift),
+                                 "relative", 2), w)  # fmt: skip
+
+
+_PARTS = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "tonight": "NI"}
+
+
+def _part_of_day(h: _Hit, words: str) -> _Hit:
+    """The day of "this morning", "Friday night", with TimeML's 1998-02-22TMO as timex."""
+    last = words.rsplit(" ", 1)[-1].lower()
+    if last in _PARTS and h.day is not None:
+        return replace(h, timex=f"{h.day.isoformat()}T{_PARTS[last]}")
+    return h
 
 
 def _period(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
@@ -523,7 +619,7 @@ def _in_n(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     n = _num(m["n"])
     if n is None:
         return None
-    return _shift(m.start(), m.end(), ctx, n, m["unit"].lower())
+    return _shift(m.start("n"), m.end(), ctx, n, m["unit"].lower())  # "in" is a signal
 
 
 def _shift(s: int, e: int, ctx: _Ctx, n: int, unit: str) -> _Hit | None:
@@ -547,17 +643,21 @@ def _shift(s: int, e: int, ctx: _Ctx, n: int, unit: str) -> _Hit | None:
 
 def _span(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     rel, unit = m["rel"].lower(), m["unit"].lower()
-    if not m["n"] and not m["pl"] and rel != "recent" and " the " not in m.group(0).lower():
+    if not m["n"] and not m["pl"] and rel != "recent" and not m["the"]:
         return None  # "for next month" is a calendar period, handled by _period
+    if not (m["prep"] or m["n"] or m["pl"] or rel == "recent"):
+        return None  # "the next day" is told from the story's time, "last weeks" no period
+    # TimeML extent: the preposition is a signal, not part of the expression
+    m_start = m.start("the") if m["the"] else m.start("rel")
     n: int | None = 1
     if m["n"]:
         n = _num(m["n"])
     elif rel == "recent" or m["pl"]:
-        n = {"hour": 24, "day": 7, "week": 4, "month": 6, "year": 3}[unit]
+        n = {"hour": 24, "day": 7, "week": 4, "month": 6, "year": 3, "decade": 3}[unit]
     if n is None:  # "the past few days"
         n = 5 if unit == "day" else 3
-    days = {"day": 1, "week": 7, "month": 30, "year": 365}.get(unit)
-    s, e, today = m.start(), m.end(), ctx.today
+    days = {"day": 1, "week": 7, "month": 30, "year": 365, "decade": 3652}.get(unit)
+    s, e, today = m_start, m.end(), ctx.today
     if unit == "hour":
         days = max(1, (n + 23) // 24)
     assert days is not None
@@ -567,8 +667,9 @@ def _span(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
                           "relative", False)  # fmt: skip
     if unit == "hour":
         return _day_range(s, e, today - timedelta(days=total), today, "relative", False)
-    return _day_range(s, e, today - timedelta(days=total), today - timedelta(days=1),
-                      "relative", False)  # fmt: skip
+    hit = _day_range(s, e, today - timedelta(days=total), today - timedelta(days=1),
+                     "relative", False)  # fmt: skip
+    return replace(hit, timex="PAST_REF") if rel == "recent" else hit
 
 
 def _time(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
@@ -588,12 +689,192 @@ def _time_word(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
                 minute=0, time_only=True, priority=1)  # fmt: skip
 
 
+_SPORT = re.compile(
+    r"\b(?:scor\w*|points?|goals?|touchdowns?|game|match|innings?|penalt\w+|halftime|coach)\b",
+    re.IGNORECASE,
+)
+
+
+def _sentence(ctx: _Ctx, start: int, end: int) -> str:
+    left = max(0, start - 200)
+    for b in _SENTENCE_END.finditer(ctx.text, left, start):
+        left = b.end()
+    nxt = _SENTENCE_END.search(ctx.text, end, end + 200)
+    return ctx.text[left : nxt.start() if nxt else end + 200]
+
+
+def _quarter_range(year: int, q: int, months: int) -> tuple[str, str]:
+    first = date(year, (q - 1) * months + 1, 1)
+    last_month = q * months
+    nxt = date(year + 1, 1, 1) if last_month == 12 else date(year, last_month + 1, 1)
+    return first.isoformat(), (nxt - timedelta(days=1)).isoformat()
+
+
+def _quarter(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """Quarters and halves: "the third quarter", "third-quarter", "the fiscal first quarter
+    of 1990", "the latest quarter", "the year-ago quarter", "the first half of 1989"."""
+    unit, det = m["unit"], (m["det"] or "").lower()
+    ordw, mod = (m["ord"] or "").lower(), (m["mod"] or "").lower()
+    y = m["y1"] or m["y2"]
+    yrel = (m["yrel"] or m["yrel2"] or "").lower()
+    anchored = bool(y or yrel)
+    if not (det or ordw or mod or anchored or m["fiscal"]):
+        return None  # a bare "quarter" is a district or a fourth
+    if m["unit"] == "half" and not (anchored or m["fiscal"] or (m["sep"] or "").startswith("-")):
+        return None  # "the second half" of a match; "first-half profit" is a period
+    if not anchored and _SPORT.search(_sentence(ctx, m.start(), m.end())):
+        return None  # quarters and halves of a game
+    after = ctx.text[m.end() : m.end() + 12]
+    if not anchored and re.match(r"\s+of\b", after):
+        return None  # "the quarter of the city", "a half of"
+    months = 3 if unit == "quarter" else 6
+    n_units = 12 // months
+    today = ctx.today
+    cur = (today.month - 1) // months + 1
+    step = {"last": -1, "next": 1, "this": 0}.get(yrel, 0)
+    year = int(y) if y else today.year + step
+    if ordw and not (unit == "quarter" and ordw == "last" and not anchored):
+        n = _ORDINALS[ordw] if unit == "quarter" else (2 if ordw in ("last", "final") else
+                                                       _ORDINALS[ordw])  # fmt: skip
+        if n > n_units:
+            return None
+        if not anchored and n > cur and not _is_future(ctx, m.start(), m.end()):
+            year -= 1  # "the fourth quarter" in February: the one just reported
+        if mod.startswith(("year-", "comparable")):
+            year -= 1
+    else:
+        idx = today.year * n_units + cur - 1
+        if det == "next" or mod == "coming":
+            idx += 1
+        elif det in ("this",) or mod == "current":
+            pass
+        else:  # "the quarter", "the latest quarter", "last quarter": the one just ended
+            idx -= 1
+        if mod.startswith(("year-", "comparable")):
+            idx -= n_units
+        year, n = idx // n_units, idx % n_units + 1
+        if anchored:  # "last year's quarter": the same quarter in the year named
+            year = int(y) if y else today.year + step
+    if not 1000 <= year <= 2999:
+        return None
+    tag = f"{year:04d}-{'Q' if unit == 'quarter' else 'H'}{n}"
+    return _Hit(m.start(), m.end(), "year", "relative" if not y else "absolute", year=year,
+                rng=_quarter_range(year, n, months), fixed=tag, unit=unit, priority=2)  # fmt: skip
+
+
+def _fiscal(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """The label year of "fiscal 1989", "FY90", "the current fiscal year"."""
+    if m["y"]:
+        y = int(m["y"])
+        if y < 100:
+            y += 1900 if y > (ctx.today.year + 10) % 100 else 2000
+        return _Hit(m.start(), m.end(), "year", "absolute", year=y, unit="fiscal_year",
+                    priority=3)  # fmt: skip
+    det, mod = m["det"].lower(), (m["mod"] or "").lower()
+    step = -1 if det == "last" or mod in ("previous", "past", "latest") else 1 if (
+        det == "next" or mod == "coming") else 0  # fmt: skip
+    return _Hit(m.start(), m.end(), "year", "relative", year=ctx.today.year + step,
+                unit="fiscal_year", priority=3)  # fmt: skip
+
+
+def _decade(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """Decades: "the 1990s", "the mid-1980s", "the '80s" -> TimeML 199, 198."""
+    if m["dec"]:
+        first = int(m["dec"])
+    else:
+        two = int(m["dec2"])
+        first = (1900 if two > ctx.today.year % 100 else 2000) + two
+    rng = (f"{first:04d}-01-01", f"{first + 9:04d}-12-31")
+    return _Hit(m.start(), m.end(), "year", "absolute", year=first, rng=rng,
+                fixed=f"{first // 10:03d}", unit="decade", priority=2)  # fmt: skip
+
+
+def _century(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """Centuries: "the 20th century", "this century" -> TimeML 19 (the years 1900-1999)."""
+    if m["rel"]:
+        n = ctx.today.year // 100 + 1 + {"this": 0, "last": -1, "next": 1}[m["rel"].lower()]
+    else:
+        n = int(m["n"]) if m["n"] else _CENTURY_ORD[m["w"].lower()]
+    if not 1 <= n <= 30:
+        return None
+    first = (n - 1) * 100
+    rng = (f"{first:04d}-01-01", f"{first + 99:04d}-12-31")
+    return _Hit(m.start(), m.end(), "year", "relative" if m["rel"] else "absolute",
+                year=first, rng=rng, fixed=f"{n - 1:02d}", unit="century",
+                priority=2)  # fmt: skip
+
+
+def _season_occurrence(d: date) -> tuple[int, str]:
+    """The season a day falls in, as (year, code); winter belongs to its December's year."""
+    if d.month in (12, 1, 2):
+        return (d.year if d.month == 12 else d.year - 1), "WI"
+    return d.year, ("SP" if d.month <= 5 else "SU" if d.month <= 8 else "FA")
+
+
+def _season(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """Seasons: "last fall", "this summer", "the winter of 1994", "spring 1998" (1998-SP)."""
+    code = _SEASONS[m["s"].lower()]
+    rel = (m["rel"] or "").lower()
+    if not (rel or m["y"] or m["part"]):
+        return None  # a bare "spring" is a water source or a coil
+    if m["s"].lower() == "fall" and not m["y"] and rel in ("the", ""):
+        return None  # "the fall of the wall", "the fall in prices"
+    after = ctx.text[m.end() : m.end() + 12]
+    if not m["y"] and rel == "the" and re.match(r"\s+of\b", after):
+        return None  # "the spring of Prague"; "the winter of 1994" has its year
+    if (
+        rel == "the"
+        and not m["y"]
+        and not _SEASON_LEAD.search(ctx.text, max(0, m.start() - 16), m.start())
+    ):
+        return None  # "the spring broke": a season is "in the spring", "during the summer"
+    if rel == "the" and not m["y"]:
+        nxt = re.match(r"\s+([a-z]+)\b", after)
+        if nxt and nxt.group(1) not in _YEAR_FOLLOWERS:
+            return None  # "the winter wheat", "the summer break": a season as an adjective
+    order = ("SP", "SU", "FA", "WI")
+    cy, cc = _season_occurrence(ctx.today)
+    cur = cy * 4 + order.index(cc)
+    if m["y"]:
+        year = int(m["y"])
+    else:
+        if rel in ("this", "the", ""):
+            # the occurrence of this year's season (winter: the one around publication)
+            target = ctx.today.year * 4 + order.index(code)
+            if code == "WI" and ctx.today.month <= 2:
+                target -= 4
+            if rel == "the" and target > cur and not _is_future(ctx, m.start(), m.end()):
+                target -= 4
+        elif rel in ("last", "this past", "the past"):
+            target = cur - ((order.index(cc) - order.index(code)) % 4 or 4)
+        else:  # next, the coming
+            target = cur + ((order.index(code) - order.index(cc)) % 4 or 4)
+        year = target // 4
+    first = date(year, _SEASON_START[code], 1)
+    end_month = _SEASON_START[code] + 2
+    last = date(year + end_month // 13, (end_month - 1) % 12 + 1, 1)
+    last = date(last.year + (last.month == 12), last.month % 12 + 1, 1) - timedelta(days=1)
+    return _Hit(m.start(), m.end(), "year", "absolute" if m["y"] else "relative", year=year,
+                rng=(first.isoformat(), last.isoformat()), fixed=f"{year:04d}-{code}",
+                unit="season", priority=2)  # fmt: skip
+
+
+def _now(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """The publication day for "now", "currently" (TimeML PRESENT_REF)."""
+    if m.group(0) == "NOW":
+        return None  # the acronym (National Organization for Women), not the adverb
+    return _Hit(m.start(), m.end(), "day", "relative", day=ctx.today, timex="PRESENT_REF",
+                priority=1)  # fmt: skip
+
+
 _RULES = (
     (_P_ISO, _iso), (_P_ISO_WEEK, _iso_week), (_P_DOT, _dot), (_P_SLASH, _slash),
     (_P_MDY, _month_day), (_P_DMY, _month_day), (_P_MONTH_YEAR, _month_year),
     (_P_MONTH_BARE, _month_bare), (_P_YEAR, _year), (_P_WEEKDAY, _weekday),
     (_P_DAYWORD, _dayword), (_P_PERIOD, _period), (_P_AGO, _ago), (_P_IN_N, _in_n),
     (_P_SPAN, _span), (_P_TIME_AMPM, _time), (_P_TIME_24, _time), (_P_TIME_WORD, _time_word),
+    (_P_QUARTER, _quarter), (_P_FISCAL, _fiscal), (_P_DECADE, _decade), (_P_CENTURY, _century),
+    (_P_SEASON, _season), (_P_NOW, _now),
 )  # fmt: skip
 
 # Candidate finding. Python's ``re`` can only skip ahead fast (a C loop over a literal or
@@ -640,13 +921,7 @@ _TWINS: dict[re.Pattern[str], re.Pattern[str] | tuple[re.Pattern[str], ...]] = {
         ("early|late|mid-", rf"\s*{_MONFULL_T}"),
         ("last|next|this", rf"\s+{_MONFULL_T}"),
     ),
-    _P_YEAR: _twin(
-        (
-            "in|between|since|until|till|by|during|from|through|before|after|throughout|early"
-            "|late|mid-|end of|start of|to|and|of|for",
-            r"\s*(?:19|20)\d\d",
-        ),
-    ),
+    # _P_YEAR and _P_SPAN: anchored on their keyword instead (_ANCHORS below)
     _P_WEEKDAY: _twin(("last|next|this|past|coming", rf"\s+{_WD_T}"), ("|".join(_WEEKDAYS), "")),
     _P_DAYWORD: _twin(
         ("the day before yesterday|the day after tomorrow|yesterday|today|tomorrow|tonight", ""),
@@ -662,9 +937,6 @@ _TWINS: dict[re.Pattern[str], re.Pattern[str] | tuple[re.Pattern[str], ...]] = {
     ),
     _P_IN_N: _twin(
         ("in|within", rf"\s+(?:\d\d?\d?|{_NUM_WORDS_T})\s+(?:day|week|month|year)"),
-    ),
-    _P_SPAN: _twin(
-        ("in|over|during|for|within", r"\s+(?:the\s+)?(?:recent|coming|past|last|next|previous)\s"),
     ),
     _P_TIME_AMPM: re.compile(r"\d\d?(?:[:.]\d\d)?\s*[ap]\.?m"),
     _P_TIME_24: re.compile(r"\d\d?:\d\d"),
@@ -682,15 +954,54 @@ _GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]] | None] = {
     _P_ISO: (False, ("-",)), _P_ISO_WEEK: (False, ("-W",)), _P_DOT: None,
     _P_SLASH: (False, ("/",)), _P_MDY: (False, _MONTH3), _P_DMY: (False, _MONTH3),
     _P_MONTH_YEAR: (False, _MONTH3), _P_MONTH_BARE: (False, _MONTH3),
-    _P_YEAR: (False, ("19", "20")), _P_WEEKDAY: (False, tuple(d.title() for d in _WEEKDAYS)),
+    _P_YEAR: (False, ("16", "17", "18", "19", "20")),
+    _P_WEEKDAY: (False, tuple(d.title() for d in _WEEKDAYS)),
     _P_DAYWORD: (True, ("yesterday", "today", "tomorrow", "night", "morning", "afternoon",
                         "evening")),
     _P_PERIOD: (True, ("week", "month", "year")), _P_AGO: (True, ("ago",)),
     _P_IN_N: (True, ("day", "week", "month", "year")),
-    _P_SPAN: (True, ("hour", "day", "week", "month", "year")),
+    _P_SPAN: (True, ("hour", "day", "week", "month", "year", "decade")),
     _P_TIME_AMPM: (False, ("am", "pm", "AM", "PM", "a.m.", "p.m.")),
     _P_TIME_24: (False, (":",)), _P_TIME_WORD: (True, ("noon", "midday", "midnight")),
+    _P_QUARTER: (False, ("quarter", "half")), _P_FISCAL: (False, ("iscal", "FY")),
+    _P_DECADE: (False, ("0s", "0's")), _P_CENTURY: (True, ("century",)),
+    _P_SEASON: (True, ("spring", "summer", "autumn", "fall", "winter")),
+    _P_NOW: (True, ("now", "current", "present", "these days", "moment")),
 }  # fmt: skip
+
+
+# Patterns built around a keyword ("quarter", "summer", "now", a unit, a year number) are
+# tried only in a small window around each keyword hit: (keyword regex on the lowercased
+# text, characters the pattern may start before the keyword, characters it may run past it).
+_ANCHORS: dict[re.Pattern[str], tuple[re.Pattern[str], int, int]] = {
+    _P_QUARTER: (re.compile(r"quarter|half"), 72, 40),
+    _P_SEASON: (re.compile(r"spring|summer|autumn|fall|winter"), 28, 30),
+    _P_NOW: (re.compile(r"now|current|present|these days|moment"), 8, 6),
+    _P_SPAN: (re.compile(r"recent|coming|past|last|next|previous"), 16, 32),
+    _P_YEAR: (re.compile(r"(?:1[6-9]|20)\d\d"), 24, 8),
+    _P_WEEKDAY: (re.compile(_WD_T), 8, 12),
+    _P_AGO: (re.compile(r"ago"), 32, 2),
+    _P_MONTH_BARE: (re.compile(_MONFULL_T), 24, 8),
+}
+
+
+def _anchored(
+    pattern: re.Pattern[str], text: str, low: str, anchor: tuple[re.Pattern[str], int, int]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern every match of which contains a keyword:
+    the pattern only runs in a window around each keyword hit."""
+    keys, back, ahead = anchor
+    pos, n = 0, len(text)
+    for k in keys.finditer(low):
+        if k.start() < pos:
+            continue
+        for m in pattern.finditer(text, max(pos, k.start() - back), min(n, k.end() + ahead)):
+            if m.start() > k.start():
+                break
+            if m.end() >= k.end():  # the match holds this keyword
+                yield m
+                pos = m.end()
+                break
 
 
 def _may_match(pattern: re.Pattern[str], text: str, folded: str) -> bool:
@@ -705,10 +1016,14 @@ def _may_match(pattern: re.Pattern[str], text: str, folded: str) -> bool:
 def _matches(pattern: re.Pattern[str], text: str, low: str | None) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)``, but trying ``pattern`` only where its twin matches in
     ``low`` (the lowercased text; ``None``: plain ``finditer``)."""
-    if low is None:
+    if low is not None and (anchor := _ANCHORS.get(pattern)) is not None:
+        yield from _anchored(pattern, text, low, anchor)
+        return
+    twin = _TWINS.get(pattern)
+    if low is None or twin is None:  # rare keywords: the gate already skips most texts
         yield from pattern.finditer(text)
         return
-    twin, match = _TWINS[pattern], pattern.match
+    match = pattern.match
     if isinstance(twin, tuple):  # several twins: try them all, the nearest hit first
         pos = 0
         while hits := [h for t in twin if (h := t.search(low, pos)) is not None]:
@@ -734,9 +1049,15 @@ def _select(hits: list[_Hit]) -> list[_Hit]:
     """Non-overlapping hits, longest (then highest priority) first."""
     hits.sort(key=lambda h: (-(h.end - h.start), -h.priority, h.start))
     taken: list[_Hit] = []
+    starts: list[int] = []  # the taken spans, sorted and disjoint: so are their ends
+    ends: list[int] = []
     for h in hits:
-        if all(h.end <= t.start or h.start >= t.end for t in taken):
-            taken.append(h)
+        j = bisect.bisect_left(starts, h.end)  # spans before j start before h ends
+        if j and ends[j - 1] > h.start:
+            continue  # the last of them overlaps h (a log-time test: long dated pages)
+        starts.insert(j, h.start)
+        ends.insert(j, h.end)
+        taken.append(h)
     taken.sort(key=lambda h: h.start)
     return taken
 
@@ -775,6 +1096,8 @@ def _with_day(time_hit: _Hit, day_hit: _Hit, start: int, end: int) -> _Hit:
 
 
 def _value(h: _Hit) -> str:
+    if h.fixed:
+        return h.fixed
     if h.interval and h.rng:
         return f"{h.rng[0]}/{h.rng[1]}"
     if h.granularity == "year":
@@ -824,7 +1147,24 @@ def find_dates(
             "kind": h.kind,
             "granularity": h.granularity,
         }
+        rec["unit"] = h.unit or h.granularity
+        if h.timex:
+            rec["timex"] = h.timex
         if h.rng:
             rec["range"] = {"start": h.rng[0], "end": h.rng[1]}
         out.append(rec)
+    return out
+
+
+def article_dates(
+    title: str, text: str, published_at: datetime, *, dayfirst: bool = True
+) -> list[dict]:
+    """Dates of the title, then of the text. A text that opens with its title repeats the
+    title's expressions: those are reported once, from the title."""
+    title, text = title or "", text or ""
+    out = find_dates(title, published_at, dayfirst=dayfirst, field="title")
+    body = find_dates(text, published_at, dayfirst=dayfirst, field="text")
+    if title and out and text.startswith(title):
+        body = [d for d in body if d["start"] >= len(title)]
+    out.extend(body)
     return out

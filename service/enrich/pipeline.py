@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from service.enrich.dates import find_dates
+from service.enrich.dates import article_dates
 from service.enrich.entities import NerSpan, extract_entities
 from service.enrich.gazetteer import Gazetteer
 from service.enrich.language import guess_language
@@ -140,9 +140,7 @@ class Enricher:
         self, title: str, text: str, published_at: datetime, *, dayfirst: bool = True
     ) -> list[dict]:
         """Date expressions in title then text, resolved against ``published_at``."""
-        out = find_dates(title or "", published_at, dayfirst=dayfirst, field="title")
-        out.extend(find_dates(text or "", published_at, dayfirst=dayfirst, field="text"))
-        return out
+        return article_dates(title, text, published_at, dayfirst=dayfirst)
 
     def language(self, title: str, text: str) -> str:
         """BCP-47 guess ("en" for English)."""

@@ -125,7 +125,7 @@ def test_seed_article_raw_text() -> None:
     assert found["04.03.26, 23:59"]["value"] == "2026-03-04T23:59"
     assert found["05.03.26, 00:12"]["value"] == "2026-03-05T00:12"
     assert found["Earlier this week"]["range"]["start"] == "2026-03-02"
-    assert "in recent days" in found
+    assert "recent days" in found  # TimeML extent: "in" is a signal, outside
     assert not any("3016" in t or "43" in t for t in found)
 
 
@@ -151,6 +151,12 @@ _SCAN_TEXTS = [
     "over the past few days, In The Coming Weeks, during the last 24 hours, for next month.",
     "1st-3rd of March, 15 Sept. 2025, Sept. 15, Dec 3rd, mar. 2024, Black Friday.",
     "ſeveral days ago on İstanbul time, yeſterday, ıN 2020.",  # slow-path characters
+    "The Third Quarter, third-quarter, the 1988 fiscal fourth quarter of 1989, last year's"
+    " quarter, first-half, behalf, the comparable year-ago quarter, quarter-final.",
+    "This past Summer, the winter of 1994, spring 1998, in the fall, late-autumn, Fall 2020.",
+    "Now, right now, currently, these days, at present, presently, known, snow, momentum.",
+    "in recent years, over the past 20 years, the next few days, recent weeks, past years,"
+    " the 1996 law, its 1990 plan, the company's 1989 results, the end of 1990, 1898.",
 ]
 
 
@@ -169,3 +175,172 @@ def test_twin_scan_equals_finditer() -> None:
         for pattern, _ in d._RULES:
             want = [m.span() for m in pattern.finditer(text)]
             assert [m.span() for m in d._matches(pattern, text, low)] == want, pattern.pattern
+
+
+# --------------------------------------------------------------------------- TimeML families
+# PUB is Thursday 2026-03-05: first quarter, spring (TimeML: winter is December-February).
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "value", "unit"),
+    [
+        ("Profit fell in the third quarter.", "the third quarter", "2025-Q3", "quarter"),
+        ("Profit will rise in the third quarter.", "the third quarter", "2026-Q3", "quarter"),
+        ("Its third-quarter profit fell.", "third-quarter", "2025-Q3", "quarter"),
+        (
+            "Sales in the fourth quarter of 2024 rose.",
+            "the fourth quarter of 2024",
+            "2024-Q4",
+            "quarter",
+        ),
+        ("Net income for the quarter rose 5%.", "the quarter", "2025-Q4", "quarter"),
+        ("Sales in the current quarter are weak.", "the current quarter", "2026-Q1", "quarter"),
+        ("It lost $3 in the year-ago quarter.", "the year-ago quarter", "2024-Q4", "quarter"),
+        ("than in last year's third quarter", "last year's third quarter", "2025-Q3", "quarter"),
+        ("Output grew in the first half of 2025.", "the first half of 2025", "2025-H1", "half"),
+        ("Its second-half profit fell.", "second-half", "2025-H2", "half"),
+        ("Revenue in fiscal 2025 rose.", "fiscal 2025", "2025", "fiscal_year"),
+        ("for the current fiscal year", "the current fiscal year", "2026", "fiscal_year"),
+        ("Prices rose in the 1990s.", "the 1990s", "199", "decade"),
+        ("It began in the mid-1980s.", "the mid-1980s", "198", "decade"),
+        ("a hit in the '80s", "the '80s", "198", "decade"),
+        ("the worst war of the 20th century", "the 20th century", "19", "century"),
+        ("the worst flood this century", "this century", "20", "century"),
+        ("Talks began last summer.", "last summer", "2025-SU", "season"),
+        ("Talks resume this spring.", "this spring", "2026-SP", "season"),
+        ("It will open next winter.", "next winter", "2026-WI", "season"),
+        ("It froze in the winter of 1994.", "the winter of 1994", "1994-WI", "season"),
+        ("The plan dates from spring 2024.", "spring 2024", "2024-SP", "season"),
+        ("It closed in early 1990, when", "early 1990", "1990", "year"),
+        ("by the end of 1990.", "the end of 1990", "1990", "year"),
+        ("the 1996 law on trade", "1996", "1996", "year"),
+        ("the company's 1989 budget", "1989", "1989", "year"),
+        ("independence from Spain in 1898.", "1898", "1898", "year"),
+    ],
+)
+def test_timeml_periods(text: str, surface: str, value: str, unit: str) -> None:
+    d = one(text)
+    assert (d["text"], d["value"], d["unit"]) == (surface, value, unit)
+    assert d["granularity"] in ("year", "month", "week", "day", "hour", "minute")
+
+
+def test_periods_coarser_than_the_v1_enum_carry_a_range() -> None:
+    d = one("Prices rose in the 1990s.")
+    assert d["granularity"] == "year" and d["range"] == {"start": "1990-01-01",
+                                                         "end": "1999-12-31"}  # fmt: skip
+    q = one("Profit fell in the third quarter.")
+    assert q["range"] == {"start": "2025-07-01", "end": "2025-09-30"}
+    w = one("It will open next winter.")
+    assert w["range"] == {"start": "2026-12-01", "end": "2027-02-28"}
+
+
+@pytest.mark.parametrize("text", ["Prices are now higher.", "It is currently closed.",
+                                  "Right now, nobody knows."])  # fmt: skip
+def test_now_is_the_publication_day_with_present_ref(text: str) -> None:
+    d = one(text)
+    assert (d["value"], d["granularity"], d["timex"]) == ("2026-03-05", "day", "PRESENT_REF")
+
+
+def test_recent_years_is_past_ref_without_its_preposition() -> None:
+    d = one("Prices rose in recent years.")
+    assert d["text"] == "recent years" and d["timex"] == "PAST_REF"
+    assert d["range"]["end"] == "2026-03-04"
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "value"),
+    [
+        ("Growth slowed over the past decade.", "the past decade", "2016-03-05/2026-03-04"),
+        ("It opens early next year.", "early next year", "2027"),
+        ("It fell late last year.", "late last year", "2025"),
+        ("Prices rose two years ago.", "two years ago", "2024"),
+        ("Sales fell last month.", "last month", "2026-02"),
+        ("Sales rose this year.", "this year", "2026"),
+        ("Talks stalled last week.", "last week", "2026-W09"),
+        ("It was signed in March.", "March", "2026-03"),
+    ],
+)
+def test_relative_periods(text: str, surface: str, value: str) -> None:
+    d = one(text)
+    assert (d["text"], d["value"]) == (surface, value)
+
+
+def test_part_of_day_keeps_the_day_and_says_which_part() -> None:
+    d = one("Markets fell this morning.")
+    assert (d["value"], d["timex"]) == ("2026-03-05", "2026-03-05TMO")
+    assert one("They met on Tuesday night.")["timex"] == "2026-03-03TNI"
+
+
+def test_now_is_no_event_date_for_dedup() -> None:
+    from service.dedup.features import _event_dates
+
+    found = find_dates("Prices are now higher than on Tuesday.", PUB)
+    assert _event_dates(found) == ["2026-03-03"]
+
+
+def test_title_dates_are_not_repeated_from_a_text_opening_with_the_title() -> None:
+    from service.enrich.dates import article_dates
+
+    title = "Talks resumed on Tuesday"
+    out = article_dates(title, title + ".\n\nThey end on Friday.", PUB)
+    assert [(d["field"], d["text"]) for d in out] == [("title", "Tuesday"), ("text", "Friday")]
+    other = article_dates(title, "Talks went on. Tuesday was calm.", PUB)
+    assert [d["field"] for d in other] == ["title", "text"]
+
+
+@pytest.mark.parametrize(
+    "trap",
+    [
+        "The spring broke in the old clock.",
+        "They bathed in a hot spring.",
+        "They plan the sowing of the winter wheat.",
+        "the fall in oil prices",
+        "after the fall of the wall",
+        "He finished second in the race.",
+        "It is the second largest bank.",
+        "He scored twice in the third quarter.",
+        "Arsenal led in the second half of the match.",
+        "They won a quarter of the vote.",
+        "She lives in the French Quarter.",
+        "He reached the quarter-final.",
+        "Three quarters of voters agreed.",
+        "the company's 2000 employees",
+        "More than 1990 people signed it.",
+        "It employs the 2000 workers it had.",
+        "The army lost 1800 men.",
+        "Protesters march on the capital.",
+        "May said the talks were over.",
+        "They know the snow is nowhere.",
+        "NOW, the women's group, objected.",
+        "Women in their 20s and 30s voted.",
+        "The video got 3016 views and cost $43.",
+        "He spent half of his savings.",
+    ],
+)
+def test_new_family_traps_yield_no_date(trap: str) -> None:
+    assert find_dates(trap, PUB) == []
+
+
+def test_march_as_a_lowercase_verb_is_no_month() -> None:
+    found = find_dates("Protesters march in March.", PUB)
+    assert [d["text"] for d in found] == ["March"]
+
+
+def test_select_keeps_the_longest_disjoint_spans_like_the_pairwise_rule() -> None:
+    """_select's bisect test picks what comparing each hit with every taken one picks."""
+    import random
+
+    from service.enrich import dates as d
+
+    rng = random.Random(5)
+    for _ in range(200):
+        hits = []
+        for _ in range(rng.randint(0, 30)):
+            s = rng.randint(0, 80)
+            hits.append(d._Hit(s, s + rng.randint(1, 12), "day", "absolute",
+                               priority=rng.randint(0, 3)))  # fmt: skip
+        naive: list = []
+        for h in sorted(hits, key=lambda h: (-(h.end - h.start), -h.priority, h.start)):
+            if all(h.end <= t.start or h.start >= t.end for t in naive):
+                naive.append(h)
+        assert d._select(list(hits)) == sorted(naive, key=lambda h: h.start)
