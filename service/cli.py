@@ -28,26 +28,37 @@ log = logging.getLogger("newsflow.cli")
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    import faust
-
+    """Run the Faust worker; exits 1 with one line on stderr when it cannot do its job."""
+    from . import lifecycle
     from .agents import register_agents
     from .app import create_app
     from .logs import logging_config
     from .web import register_views
 
     settings = Settings.from_env()
+    try:
+        lifecycle.check_model(settings.spacy_model, settings.ner_lead_words)
+    except lifecycle.ModelUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     c = create_app(settings)
     register_agents(c)
     register_views(c)
-    worker = faust.Worker(
+    worker = lifecycle.Worker(
         c.app,
         loglevel=settings.log_level,
         logging_config=logging_config(settings.log_level),
         quiet=True,
         redirect_stdouts=False,
+        shutdown_timeout=settings.shutdown_timeout_s,
     )
-    worker.execute_from_commandline()
-    return 0
+    lifecycle.register_broker_watch(c, worker.fail)
+    code: Any = 0
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        code = exc.code
+    return worker.exit_code or (code if isinstance(code, int) else 1)
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
