@@ -55,7 +55,8 @@ class ExitingSupervisor(OneForOneSupervisor):
     with an exception makes the worker exit: restarting it in place would leave the partial
     event's transaction open and commits stopped for good."""
 
-    logger = logging.getLogger("mode.supervisors")  # library chatter stays at the library level
+    # a child of "mode": its start/stop chatter stays at the libraries' level (logs.py)
+    logger = logging.getLogger("mode.supervisors.newsflow")
 
     async def restart_services(self, services: list[Any]) -> None:
         crashed = [s for s in services if not isinstance(s.crash_reason, asyncio.CancelledError)]
