@@ -67,7 +67,7 @@ async def one_run(env: dict[str, str], log: Path, busy_after: int) -> tuple[floa
     return time.monotonic() - began, int(worker.proc.returncode), seen
 
 
-async def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--backlog", type=int, default=6000, help="articles produced up front")
@@ -77,32 +77,36 @@ async def main(argv: list[str] | None = None) -> int:
     broker = LocalBroker(data_dir=tmp / "kafka", port=free_port())
     broker.start()
     try:
-        tag = uuid.uuid4().hex[:8]
-        env = worker_env(broker.bootstrap, tmp / "w", tag, f"bench-shutdown-{tag}")
-        env["NEWSFLOW_RAW_PARTITIONS"] = "4"
-        settings = settings_for(env)
-        await create_topics(settings)
-        articles = generate(args.backlog, seed=15, id_prefix=f"s{tag}")
-        pairs = [(a["id"].encode(), jsonio.dumps(a)) for a in articles]
-        await produce_lines(settings, settings.topic_raw, pairs)
-        print(f"backlog {len(pairs)} articles; load average {load1()[0]:.1f} (2 cores, shared)")
-        times: list[float] = []
-        codes: list[int] = []
-        for i in range(args.runs):
-            took, code, seen = await one_run(env, tmp / f"worker-{i}.log", args.busy_after)
-            times.append(took)
-            codes.append(code)
-            print(f"run {i + 1}: SIGTERM after {seen:.0f} consumed -> exit {code} in {took:.2f}s")
-        print(
-            f"shutdown seconds over {len(times)} runs: min {min(times):.2f}, median "
-            f"{statistics.median(times):.2f}, p90 {pct(times, 0.9):.2f}, max {max(times):.2f}; "
-            f"exit codes {sorted(set(codes))}; bound hit {codes.count(3)}; killed {codes.count(-9)}"
-        )
+        asyncio.run(runs(args, broker, tmp))
     finally:
         broker.stop()
     return 0
 
 
+async def runs(args: argparse.Namespace, broker: LocalBroker, tmp: Path) -> None:
+    tag = uuid.uuid4().hex[:8]
+    env = worker_env(broker.bootstrap, tmp / "w", tag, f"bench-shutdown-{tag}")
+    env["NEWSFLOW_RAW_PARTITIONS"] = "4"
+    settings = settings_for(env)
+    await create_topics(settings)
+    articles = generate(args.backlog, seed=15, id_prefix=f"s{tag}")
+    pairs = [(a["id"].encode(), jsonio.dumps(a)) for a in articles]
+    await produce_lines(settings, settings.topic_raw, pairs)
+    print(f"backlog {len(pairs)} articles; load average {load1()[0]:.1f} (2 cores, shared)")
+    times: list[float] = []
+    codes: list[int] = []
+    for i in range(args.runs):
+        took, code, seen = await one_run(env, tmp / f"worker-{i}.log", args.busy_after)
+        times.append(took)
+        codes.append(code)
+        print(f"run {i + 1}: SIGTERM after {seen:.0f} consumed -> exit {code} in {took:.2f}s")
+    print(
+        f"shutdown seconds over {len(times)} runs: min {min(times):.2f}, median "
+        f"{statistics.median(times):.2f}, p90 {pct(times, 0.9):.2f}, max {max(times):.2f}; "
+        f"exit codes {sorted(set(codes))}; bound hit {codes.count(3)}; killed {codes.count(-9)}"
+    )
+
+
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    sys.exit(asyncio.run(main()))
+    sys.exit(main())

@@ -105,6 +105,19 @@ class Worker(faust.Worker):
         log.error("%s; the worker exits (exit code 1) so that its supervisor restarts it", reason)
         self._schedule_shutdown(signal.SIGTERM)
 
+    def on_worker_shutdown(self) -> None:
+        """The worker stops: a crash inside Faust (a commit or rebalance that failed, e.g. in
+        a broker outage) gets its one-line reason here, and the stop gets its bound."""
+        self._start_watchdog()
+        if self.crash_reason is not None and not self.exit_code:
+            self.exit_code = 1
+            log.error(
+                "the worker crashed (%s); it exits (exit code 1) so that its supervisor "
+                "restarts it",
+                one_line(self.crash_reason),
+            )
+        super().on_worker_shutdown()
+
     def _start_watchdog(self) -> None:
         if self._watchdog is None:
             self._watchdog = threading.Timer(self.shutdown_timeout, self._give_up)
@@ -120,6 +133,13 @@ class Worker(faust.Worker):
         os._exit(self.exit_code or 3)
 
 
+def one_line(exc: BaseException) -> str:
+    """`Type: message` on one line (aiokafka's messages already start with their type)."""
+    name = type(exc).__name__
+    text = " ".join(str(exc).split())
+    return text if text.startswith(name) else f"{name}: {text}" if text else name
+
+
 class BrokerWatch:
     """How long the broker has been unreachable, from a metadata request every check."""
 
@@ -133,7 +153,7 @@ class BrokerWatch:
         try:
             await self.probe()
         except Exception as exc:
-            self.error = f"{type(exc).__name__}: {exc}".strip()
+            self.error = one_line(exc)
             if self.since is None:
                 self.since = time.monotonic()
             return time.monotonic() - self.since
