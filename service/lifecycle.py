@@ -114,7 +114,7 @@ class Worker(faust.Worker):
             log.error(
                 "the worker crashed (%s); it exits (exit code 1) so that its supervisor "
                 "restarts it",
-                one_line(self.crash_reason),
+                one_line(self.crash_reason, causes=True),
             )
         super().on_worker_shutdown()
 
@@ -133,11 +133,16 @@ class Worker(faust.Worker):
         os._exit(self.exit_code or 3)
 
 
-def one_line(exc: BaseException) -> str:
-    """`Type: message` on one line (aiokafka's messages already start with their type)."""
+def one_line(exc: BaseException, causes: bool = False) -> str:
+    """`Type: message` on one line (aiokafka's messages already start with their type); with
+    `causes`, the chained exceptions too (aiokafka wraps the error that tells what happened)."""
     name = type(exc).__name__
     text = " ".join(str(exc).split())
-    return text if text.startswith(name) else f"{name}: {text}" if text else name
+    line = text if text.startswith(name) else f"{name}: {text}" if text else name
+    cause = exc.__cause__ or exc.__context__
+    if causes and cause is not None and cause is not exc:
+        return f"{line}, caused by {one_line(cause, causes=True)}"
+    return line
 
 
 class BrokerWatch:

@@ -105,3 +105,17 @@ def test_probing_for_a_broker_logs_no_error(caplog: pytest.LogCaptureFixture) ->
     loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert loud == [], [r.getMessage() for r in loud]
     assert logging.getLogger("aiokafka").level != logging.CRITICAL  # restored afterwards
+
+
+def test_one_line_reason_names_the_chained_cause() -> None:
+    try:
+        try:
+            raise ConnectionError("Connection at 127.0.0.1:9092 closed")
+        except ConnectionError as inner:
+            raise RuntimeError("Unexpected error during batch delivery") from inner
+    except RuntimeError as exc:
+        assert lifecycle.one_line(exc) == "RuntimeError: Unexpected error during batch delivery"
+        assert lifecycle.one_line(exc, causes=True) == (
+            "RuntimeError: Unexpected error during batch delivery, caused by "
+            "ConnectionError: Connection at 127.0.0.1:9092 closed"
+        )
