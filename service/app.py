@@ -10,6 +10,7 @@ import faust
 from prometheus_client import CollectorRegistry
 
 from . import codec
+from .lifecycle import ExitingSupervisor
 from .metrics import Metrics, create_metrics
 from .settings import Settings
 
@@ -78,6 +79,8 @@ def create_app(settings: Settings, registry: CollectorRegistry | None = None) ->
         # only metrics, health and the story views (docs/SECURITY.md).
         web_tables_enabled=False,
         web_router_enabled=False,
+        # A crashed agent makes the worker exit instead of restarting in place (lifecycle.py).
+        agent_supervisor=ExitingSupervisor,
     )
     raw = app.topic(
         settings.topic_raw,

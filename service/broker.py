@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,7 +250,6 @@ class LocalBroker:
     def wait_ready(self, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
         deadline = time.monotonic() + timeout
         last_error = ""
-        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # refused connects are expected
         while time.monotonic() < deadline:
             if proc is not None and proc.poll() is not None:
                 tail = self.log_file.read_text(errors="replace")[-3000:]
@@ -307,16 +307,30 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@contextlib.contextmanager
+def quiet_kafka_client() -> Iterator[None]:
+    """Hide aiokafka's connection errors while probing: a refused connect is an answer there
+    (aiokafka logs `Unable connect to ...` at level error), not something to report."""
+    logger = logging.getLogger("aiokafka")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 async def metadata_ok(bootstrap: str) -> None:
-    """Raise unless the broker answers a metadata request."""
+    """Raise unless the broker answers a metadata request (logs nothing either way)."""
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
-    try:
-        await asyncio.wait_for(admin.start(), 5)
-        await asyncio.wait_for(admin.describe_cluster(), 5)
-    finally:
-        await admin.close()
+    with quiet_kafka_client():
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+        try:
+            await asyncio.wait_for(admin.start(), 5)
+            await asyncio.wait_for(admin.describe_cluster(), 5)
+        finally:
+            await admin.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -28,26 +29,37 @@ log = logging.getLogger("newsflow.cli")
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    import faust
-
+    """Run the Faust worker; exits 1 with one line on stderr when it cannot do its job."""
+    from . import lifecycle
     from .agents import register_agents
     from .app import create_app
     from .logs import logging_config
     from .web import register_views
 
     settings = Settings.from_env()
+    try:
+        lifecycle.check_model(settings.spacy_model, settings.ner_lead_words)
+    except lifecycle.ModelUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     c = create_app(settings)
     register_agents(c)
     register_views(c)
-    worker = faust.Worker(
+    worker = lifecycle.Worker(
         c.app,
         loglevel=settings.log_level,
         logging_config=logging_config(settings.log_level),
         quiet=True,
         redirect_stdouts=False,
+        shutdown_timeout=settings.shutdown_timeout_s,
     )
-    worker.execute_from_commandline()
-    return 0
+    lifecycle.register_broker_watch(c, worker.fail)
+    code: Any = 0
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        code = exc.code
+    return worker.exit_code or (code if isinstance(code, int) else 1)
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
@@ -252,38 +264,140 @@ def summary_line(article: dict[str, Any]) -> str:
     )
 
 
+# Bounds of `newsflow dev`'s stop path: the worker gets its own shutdown bound plus this margin
+# after SIGTERM before it is killed; the broker gets BROKER_STOP_S; a watchdog started by the
+# first signal ends everything after the sum plus STOP_MARGIN_S, wherever the main thread is.
+WORKER_STOP_MARGIN_S = 10.0
+BROKER_STOP_S = 30.0
+STOP_MARGIN_S = 15.0
+ASYNC_GRACE_S = 5.0
+
+
+class DevStack:
+    """The processes `newsflow dev` started, and their bounded stop (SIGTERM, wait, SIGKILL)."""
+
+    def __init__(self, worker_stop_s: float) -> None:
+        self.broker: Any = None
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.worker_stop_s = worker_stop_s
+        self.stopping = False
+        self.watchdog: threading.Timer | None = None
+
+    def on_signal(self, signum: int, frame: Any) -> None:
+        """SIGINT/SIGTERM: start the watchdog, then leave whatever the main thread is doing,
+        unless it is already stopping (a second Ctrl-C must not cut the stop path short)."""
+        self.start_watchdog()
+        if not self.stopping:
+            raise KeyboardInterrupt
+
+    def start_watchdog(self) -> None:
+        if self.watchdog is None:
+            bound = self.worker_stop_s + BROKER_STOP_S + STOP_MARGIN_S
+            self.watchdog = threading.Timer(bound, self.kill_all, args=(bound,))
+            self.watchdog.daemon = True
+            self.watchdog.start()
+
+    def kill_all(self, bound: float) -> None:
+        print(f"stop did not finish within {bound:.0f}s: killing everything", flush=True)
+        self.kill_worker()
+        if self.broker is not None:
+            with contextlib.suppress(Exception):
+                self.broker.kill()
+        os._exit(1)
+
+    def kill_worker(self) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.worker.pid, signal.SIGKILL)  # its own session: pgid == pid
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.worker.wait(10)
+
+    def stop(self) -> None:
+        self.stopping = True
+        if self.worker is not None and self.worker.poll() is None:
+            print("stopping the worker ...", flush=True)
+            self.worker.send_signal(signal.SIGTERM)
+            try:
+                self.worker.wait(self.worker_stop_s)
+            except subprocess.TimeoutExpired:
+                print(f"worker still running after {self.worker_stop_s:.0f}s: killed", flush=True)
+                self.kill_worker()
+        if self.broker is not None:
+            print("stopping Kafka ...", flush=True)
+            self.broker.stop(timeout=BROKER_STOP_S)
+
+
+def run_interruptible(stack: DevStack, coro: Any) -> Any:
+    """Run `coro` on a fresh event loop; SIGINT/SIGTERM cancel it and raise KeyboardInterrupt.
+
+    `asyncio.run` is not used: its SIGINT handling only cancels the main task, and a task that
+    swallows the cancellation (or leftover tasks that do not finish) keeps it running for ever.
+    Here a cancelled coroutine gets ASYNC_GRACE_S seconds, then the loop is stopped anyway.
+    """
+    loop = asyncio.new_event_loop()
+    main = loop.create_task(coro)
+    interrupted: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        stack.start_watchdog()
+        if not interrupted:
+            interrupted.append(signum)
+            main.cancel()
+            loop.call_later(ASYNC_GRACE_S, loop.stop)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        with contextlib.suppress(asyncio.CancelledError, RuntimeError):
+            loop.run_until_complete(main)
+        if interrupted:
+            raise KeyboardInterrupt
+        return main.result()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, stack.on_signal)
+        rest = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in rest:
+            task.cancel()
+        if rest:
+            with contextlib.suppress(BaseException):
+                loop.run_until_complete(asyncio.wait(rest, timeout=ASYNC_GRACE_S))
+        loop.close()
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
-    """Local broker + topics + worker + sample replay + live output, all stopped on Ctrl-C."""
+    """Local broker + topics + worker + sample replay + live output, all stopped on Ctrl-C.
+
+    Every stop is bounded: Ctrl-C (or SIGTERM) at any moment leads to the stop path, the worker
+    is killed if it has not exited in its shutdown bound, and a watchdog ends everything if the
+    stop path itself hangs."""
     from .broker import DEFAULT_DATA_DIR, LocalBroker, metadata_ok
     from .kafka_io import consume, create_topics, produce_lines
 
     settings = Settings.from_env()
     _host, _, port_text = settings.bootstrap_servers.split(",")[0].rpartition(":")
-    broker: LocalBroker | None = None
-    try:
-        asyncio.run(asyncio.wait_for(metadata_ok(settings.bootstrap_servers), 5))
-        print(f"using the Kafka broker already running on {settings.bootstrap_servers}")
-    except Exception:
-        data_dir = Path(os.environ.get("NEWSFLOW_KAFKA_DATA_DIR") or DEFAULT_DATA_DIR)
-        broker = LocalBroker(data_dir=data_dir, port=int(port_text or 9092))
-        print(f"starting Apache Kafka on 127.0.0.1:{broker.port} ...", flush=True)
-        began = time.monotonic()
-        broker.start()
-        print(f"kafka ready in {time.monotonic() - began:.1f}s", flush=True)
-    worker: subprocess.Popen[bytes] | None = None
+    stack = DevStack(worker_stop_s=settings.shutdown_timeout_s + WORKER_STOP_MARGIN_S)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stack.on_signal)
     interrupted = False
-
-    def on_signal(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
     try:
-        asyncio.run(create_topics(settings))
+        try:
+            run_interruptible(stack, asyncio.wait_for(metadata_ok(settings.bootstrap_servers), 5))
+            print(f"using the Kafka broker already running on {settings.bootstrap_servers}")
+        except Exception:
+            data_dir = Path(os.environ.get("NEWSFLOW_KAFKA_DATA_DIR") or DEFAULT_DATA_DIR)
+            stack.broker = LocalBroker(data_dir=data_dir, port=int(port_text or 9092))
+            print(f"starting Apache Kafka on 127.0.0.1:{stack.broker.port} ...", flush=True)
+            began = time.monotonic()
+            stack.broker.start()
+            print(f"kafka ready in {time.monotonic() - began:.1f}s", flush=True)
+        run_interruptible(stack, create_topics(settings))
         log_path = Path(settings.data_dir) / "worker.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         print(f"starting the worker (logs: {log_path}) ...", flush=True)
         with log_path.open("ab") as log_file:
-            worker = subprocess.Popen(
+            stack.worker = subprocess.Popen(
                 [sys.executable, "-m", "service.cli", "worker"],
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -291,11 +405,15 @@ def cmd_dev(args: argparse.Namespace) -> int:
                 env=os.environ.copy(),
                 start_new_session=True,
             )
-        wait_ready(settings.web_port, 120, worker)
+        # for whoever must clean up after a dev that was itself killed (the e2e tests do)
+        (Path(settings.data_dir) / "worker.pid").write_text(str(stack.worker.pid))
+        wait_ready(settings.web_port, 120, stack.worker)
         print(f"worker ready: metrics at http://127.0.0.1:{settings.web_port}/metrics", flush=True)
         samples = Path(args.samples)
         expected = sum(1 for _ in read_jsonl(samples))
-        sent = asyncio.run(produce_lines(settings, settings.topic_raw, read_jsonl(samples)))
+        sent = run_interruptible(
+            stack, produce_lines(settings, settings.topic_raw, read_jsonl(samples))
+        )
         print(f"replayed {sent} sample articles from {samples}; enriched output:", flush=True)
 
         async def show() -> None:
@@ -311,7 +429,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
                 if args.once and seen >= expected:
                     return
 
-        asyncio.run(show())
+        run_interruptible(stack, show())
         if not args.once:
             print("press Ctrl-C to stop", flush=True)
             while True:
@@ -319,17 +437,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        if worker is not None and worker.poll() is None:
-            print("stopping the worker ...", flush=True)
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(60)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-        if broker is not None:
-            print("stopping Kafka ...", flush=True)
-            broker.stop()
+        stack.stop()
         print("stopped" + (" (interrupted)" if interrupted else ""), flush=True)
     return 0
 

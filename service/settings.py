@@ -82,6 +82,8 @@ class Settings:
     story_window_hours: float = 72.0
     lag_interval_s: float = 10.0
     commit_interval_s: float = 0.05
+    shutdown_timeout_s: float = 20.0
+    broker_lost_exit_s: float = 120.0
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = ""
     sasl_username: str = ""
@@ -122,6 +124,8 @@ class Settings:
             story_window_hours=_float("NEWSFLOW_STORY_WINDOW_HOURS", d.story_window_hours),
             lag_interval_s=_float("NEWSFLOW_LAG_INTERVAL_S", d.lag_interval_s),
             commit_interval_s=_float("NEWSFLOW_COMMIT_INTERVAL_S", d.commit_interval_s),
+            shutdown_timeout_s=_float("NEWSFLOW_SHUTDOWN_TIMEOUT_S", d.shutdown_timeout_s),
+            broker_lost_exit_s=_float("NEWSFLOW_BROKER_LOST_EXIT_S", d.broker_lost_exit_s),
             security_protocol=_env("KAFKA_SECURITY_PROTOCOL", d.security_protocol),
             sasl_mechanism=_env("KAFKA_SASL_MECHANISM", d.sasl_mechanism),
             sasl_username=_env("KAFKA_SASL_USERNAME", d.sasl_username),

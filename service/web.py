@@ -24,9 +24,11 @@ from faust import web
 from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.types import TP
 
+from .agents.publish import commits_stopped
 from .app import Components
 from .dedup import story as story_state
 from .kafka_io import client_options
+from .lifecycle import agents_down
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,9 @@ def register_views(c: Components) -> None:
             "rebalancing": bool(app.rebalancing),
             "recovering": bool(recovery.in_recovery),
             "recovered": recovery.completed.is_set(),
+            "agents_down": agents_down(app.agents.values()),
+            "stopping": bool(app.should_stop),
+            "commits_stopped": commits_stopped(app),
         }
 
     @app.page("/health")
@@ -80,6 +85,9 @@ def register_views(c: Components) -> None:
             and state.get("recovered")
             and not state.get("rebalancing")
             and not state.get("recovering")
+            and state.get("agents_down") == []
+            and not state.get("stopping")
+            and not state.get("commits_stopped")
             and state["broker_reachable"]
         )
         c.metrics.ready.set(1 if is_ready else 0)
@@ -91,6 +99,16 @@ def register_views(c: Components) -> None:
     @app.timer(interval=c.settings.lag_interval_s)
     async def measure_lag() -> None:
         await update_consumer_lag(c)
+
+    lag_tasks: set[asyncio.Task[None]] = set()
+
+    @app.on_partitions_assigned.connect
+    async def lag_at_assignment(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        """The first lag sample as soon as partitions are assigned, not a timer tick later;
+        measured in the background so that the rebalance does not wait for it."""
+        task = asyncio.ensure_future(update_consumer_lag(c))
+        lag_tasks.add(task)
+        task.add_done_callback(lag_tasks.discard)
 
 
 def public_story(state: dict[str, Any]) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from ..app import Components
 
 CONTENT_TYPE = b"application/json"
 SETTLE_TIMEOUT_S = 60.0
+LOCK_WAIT_S = 10.0  # a commit's wait for the event being handled
 log = logging.getLogger(__name__)
 
 
@@ -106,6 +107,29 @@ class _Guard:
             self.owner = None
 
 
+async def acquire_within(lock: asyncio.Lock, timeout: float, give_up: Any) -> bool:
+    """Take `lock` within `timeout` seconds unless `give_up()` turns true first (checked every
+    0.5 s). A commit must not wait without bound (a stuck event would hang shutdown); a skipped
+    commit is harmless, the next one includes its offsets."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not give_up():
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            return False
+        try:
+            await asyncio.wait_for(lock.acquire(), min(0.5, left))
+        except TimeoutError:
+            continue
+        return True
+    return False
+
+
+def commits_stopped(app: faust.App) -> bool:
+    """True after an interrupted event: this worker commits nothing more (see commit_guard)."""
+    guard = _GUARDS.get(app)
+    return guard is not None and guard.interrupted()
+
+
 _GUARDS: weakref.WeakKeyDictionary[faust.App, _Guard] = weakref.WeakKeyDictionary()
 
 
@@ -127,17 +151,18 @@ def commit_guard(app: faust.App) -> _Guard:
         lock = guard.lock
 
         async def guarded_commit(*args: Any, **kwargs: Any) -> bool:
-            while not guard.interrupted():
-                try:
-                    await asyncio.wait_for(lock.acquire(), 0.5)
-                except TimeoutError:
-                    continue
-                try:
-                    return bool(await commit(*args, **kwargs))
-                finally:
-                    lock.release()
-            log.warning("commit skipped: an event was interrupted; its transaction will abort")
-            return False
+            if not await acquire_within(lock, LOCK_WAIT_S, guard.interrupted):
+                if guard.interrupted():
+                    log.warning("commit skipped: an event was interrupted; its transaction aborts")
+                else:
+                    log.warning(
+                        "commit skipped: an event held the commit guard > %g s", LOCK_WAIT_S
+                    )
+                return False
+            try:
+                return bool(await commit(*args, **kwargs))
+            finally:
+                lock.release()
 
         consumer.commit = guarded_commit  # type: ignore[method-assign]
 

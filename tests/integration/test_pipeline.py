@@ -9,7 +9,7 @@ import pytest
 
 from service import jsonio
 from service.schemas import validator
-from tests.conftest import seed_article
+from tests.conftest import scraped_article
 from tests.integration.conftest import (
     WorkerProcess,
     collect,
@@ -40,8 +40,8 @@ def raw_article(article_id: str, i: int) -> dict[str, object]:
 
 def test_valid_articles_are_enriched_once_each(worker: WorkerProcess) -> None:
     tag = uuid.uuid4().hex[:6]
-    articles = [raw_article(f"valid-{tag}-{i}", i) for i in range(30)] + [seed_article()]
-    articles[-1]["id"] = f"seed-{tag}"
+    articles = [raw_article(f"valid-{tag}-{i}", i) for i in range(30)] + [scraped_article()]
+    articles[-1]["id"] = f"scraped-{tag}"
     produce(
         worker.settings,
         [jsonio.dumps(a) for a in articles],
@@ -57,9 +57,9 @@ def test_valid_articles_are_enriched_once_each(worker: WorkerProcess) -> None:
         check(article)
         assert article["id"] == record.key.decode()
         assert article["story_id"]
-    seed = next(jsonio.loads(r.value) for r in ours if r.key.decode() == f"seed-{tag}")
-    assert "3016 views" not in seed["text"]
-    assert seed["published_at_utc"] == "2026-03-05T08:00:00+00:00"
+    scraped = next(jsonio.loads(r.value) for r in ours if r.key.decode() == f"scraped-{tag}")
+    assert "2211 views" not in scraped["text"] and "Marta Lindqvist" not in scraped["text"]
+    assert scraped["published_at_utc"] == "2026-04-14T09:30:00+00:00"
 
 
 def test_bad_input_goes_to_dlq_and_the_stream_goes_on(worker: WorkerProcess) -> None:
