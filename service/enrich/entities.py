@@ -108,7 +108,8 @@ _GOV_BEFORE = re.compile(
     r"\b(?:answers?|pressure|support|demands?|signals?|response|message|backing|criticism"
     r"|warnings?|talks|ties|relations|contacts?|deal|agreement|negotiations|dialogue"
     r"|sanctions|assurances|guarantees|approval|permission|consent|objections?|protests?)"
-    r"\s+(?:from|with|by|against|between)\s+$"
+    r"\s+(?:from|with|by|against|between)\s+$",
+    re.IGNORECASE,
 )
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _TRAILING = re.compile(r"(?:['’]s|['’])$")

@@ -192,3 +192,69 @@ def test_span_across_title_and_body_is_split(enricher: Enricher) -> None:
     ents = fake.entities("Cyclone hits Mozambique", "Cyclone Chido tore through the north.")
     names = {(e["name"], e["type"]) for e in ents}
     assert ("Mozambique", "GPE") in names and ("Cyclone Chido", "EVENT") in names
+
+
+def _spans(text: str, *pairs: tuple[str, str]) -> list[NerSpan]:
+    return [NerSpan("text", text.index(w), text.index(w) + len(w), label) for w, label in pairs]
+
+
+def test_inner_possessive_splits_when_the_owner_is_a_name(gaz: Gazetteer) -> None:
+    text = "Cranes stood at Ostrava's Velka terminal; Ostrava officials and Tel's Diner staff met."
+    spans = _spans(text, ("Ostrava's Velka", "GPE"), ("Ostrava", "GPE"), ("Tel's Diner", "ORG"))
+    ents = {(e["name"], e["type"]) for e in extract_entities("", text, spans, gaz)}
+    # the owner is a name found alone in the article: two names; "Tel" is not, so the
+    # possessive belongs to the name
+    assert ents == {("Ostrava", "GPE"), ("Velka", "GPE"), ("Tel's Diner", "ORG")}
+    # a gazetteer name as the owner is enough on its own
+    text = "Workers at Paris's Orlyville depot struck."
+    ents = extract_entities("", text, _spans(text, ("Paris's Orlyville", "FAC")), gaz)
+    assert {e["name"] for e in ents} == {"Paris", "Orlyville"}
+
+
+def test_time_zones_months_and_weekdays_are_never_entities(gaz: Gazetteer) -> None:
+    text = "Trading closed at 10:00 GMT (UTC+2) on Monday in October, Acme Widgets said."
+    spans = _spans(text, ("GMT", "ORG"), ("UTC+2", "ORG"), ("Monday", "PERSON"),
+                   ("October", "ORG"), ("Acme Widgets", "ORG"))  # fmt: skip
+    assert [e["name"] for e in extract_entities("", text, spans, gaz)] == ["Acme Widgets"]
+
+
+def test_demonym_adjectives_dropped_groups_kept(gaz: Gazetteer) -> None:
+    text = "European importers and Israeli officials met Europeans and Palestinians."
+    spans = _spans(text, ("European", "NORP"), ("Palestinians", "NORP"))
+    ents = extract_entities("", text, spans, gaz)
+    surfaces = {m["text"] for e in ents for m in e["mentions"]}
+    assert surfaces == {"Europeans", "Palestinians"}
+    assert all(e["type"] == "NORP" for e in ents)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Netanyahu wants answers from Washington over Iran.",
+            "org:government-of-the-united-states",
+        ),
+        ("Moscow has warned Kyiv against strikes.", "org:government-of-russia"),
+        ("Talks with Tehran resumed.", "org:government-of-iran"),
+        ("He flew from Washington to Moscow on Monday.", "gpe:washington-d-c"),
+        ("Protesters marched in Moscow.", "gpe:moscow"),
+        ("Rain fell on Lyon, officials said.", None),  # a capital not in governments.tsv
+    ],
+)
+def test_capital_acting_is_its_government(gaz: Gazetteer, text: str, expected: str | None) -> None:
+    ids = [e["id"] for e in extract_entities("", text, [], gaz)]
+    if expected is None:
+        assert not any(i.startswith("org:government") for i in ids)
+    else:
+        assert ids[0] == expected or expected in ids
+        if expected.startswith("gpe:"):
+            assert not any(i.startswith("org:government") for i in ids)
+
+
+def test_governments_table_names_known_entities(gaz: Gazetteer) -> None:
+    washington = gaz.lookup("Washington")
+    assert washington is not None
+    gov = gaz.government_of(washington)
+    assert gov is not None and gov.type == "ORG"
+    lyon = gaz.lookup("Lyon")
+    assert lyon is None or gaz.government_of(lyon) is None
