@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                     cap_inside[tok.lower()] += 1
                 initial = False
     words = sorted(w for w, c in lower.items()
-                   if c >= args.min and c >= args.ratio * cap_inside[w] and len(w) > 2)  # fmt: skip
+                   if c >= args.min and c >= args.ratio * cap_inside[w] and len(w) > 1)  # fmt: skip
     header = (
         "# Common lower-case English words, from CoNLL-2003 conll-train by"
         f" bench/build_common_words.py --min {args.min} --ratio {args.ratio:g}\n"

@@ -177,6 +177,10 @@ def _clean_span(text: str, start: int, end: int, etype: str) -> tuple[int, int] 
         surface = stripped
         if (start, end) == before:
             break
+    adj = _COMPOUND_ADJ.search(surface)
+    if adj:
+        end -= len(surface) - adj.start()
+        surface = surface[: adj.start()]
     if len(surface) < 2 or not any(c.isupper() for c in surface):
         return None
     if not any(c.isalpha() for c in surface):
@@ -211,6 +215,16 @@ def _retype(text: str, start: int, end: int, etype: str) -> tuple[str, int, int]
     return etype, start, end
 
 
+# Closed-class words a small corpus may miss: number words and indefinite pronouns.
+_CLOSED_CLASS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"  # noqa: SIM905
+    " sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty"
+    " ninety hundred hundreds thousand thousands million millions dozen dozens"
+    " nobody somebody anybody everybody noone someone anyone everyone nothing something"
+    " anything everything none neither either each both several many few most".split()
+)
+# "Minneapolis-based", "Kyiv-born": the name is the part before the hyphen.
+_COMPOUND_ADJ = re.compile(r"-(?:based|born|bred|led|backed|owned|run|made|listed|registered)$")
 _SENTENCE_OPEN = re.compile(r"(?:^|[.!?:;\n•|]|\n)[\s\"'“‘(\[-]*$")
 
 
@@ -219,7 +233,9 @@ def common_words() -> frozenset[str]:
     """Lower-case words news writes as common nouns (data/common_words.txt, built from
     conll-train by bench/build_common_words.py)."""
     raw = resources.files("service.enrich").joinpath("data/common_words.txt").read_text("utf-8")
-    return frozenset(w for w in raw.split() if not w.startswith("#") and w.islower())
+    return _CLOSED_CLASS | frozenset(
+        w for w in raw.split() if not w.startswith("#") and w.islower()
+    )
 
 
 def _common_opener(m: _Mention, fields: dict[str, str], words: frozenset[str]) -> bool:

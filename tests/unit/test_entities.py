@@ -258,3 +258,61 @@ def test_governments_table_names_known_entities(gaz: Gazetteer) -> None:
     assert gov is not None and gov.type == "ORG"
     lyon = gaz.lookup("Lyon")
     assert lyon is None or gaz.government_of(lyon) is None
+
+
+def test_sentence_opening_common_word_is_not_a_name(gaz: Gazetteer) -> None:
+    text = "Schools were shut. Twelve people died.\nSporting lost. Fans of Sporting wept. Quorvex said."
+    spans = _spans(text, ("Schools", "ORG"), ("Twelve", "ORG"), ("Sporting", "ORG"),
+                   ("Quorvex", "PERSON"))  # fmt: skip
+    names = {e["name"] for e in extract_entities("", text, spans, gaz)}
+    # "Sporting" is capitalised inside a sentence too: a name; "Quorvex" is no English word
+    assert names == {"Sporting", "Quorvex"}
+    text = "Magnitude 5.9 quake hits. The magnitude was revised."
+    assert extract_entities("", text, _spans(text, ("Magnitude", "ORG")), gaz) == []
+
+
+def test_compound_adjective_keeps_the_name(gaz: Gazetteer) -> None:
+    text = "The Brenlow-based firm hired a Kyiv-born chef."
+    spans = _spans(text, ("Brenlow-based", "ORG"), ("Kyiv-born", "NORP"))
+    ents = extract_entities("", text, spans, gaz)
+    assert {e["name"] for e in ents} == {"Brenlow", "Kyiv"}
+
+
+def test_nameless_sentences_are_blanked_for_the_model() -> None:
+    from service.enrich.entities import common_words
+    from service.enrich.pipeline import blank_nameless
+
+    text = "The talks ended ($23.4 million). Smith said so.\nIt rained. Officials in Paris met."
+    out = blank_nameless(text, common_words())
+    assert len(out) == len(text)  # offsets stay valid
+    assert out.split() == ["Smith", "said", "so.", "Officials", "in", "Paris", "met."]
+
+
+def test_bundled_model_is_pinned_by_hash(tmp_path: Path) -> None:
+    import shutil
+
+    from service.enrich.nermodel import ModelIntegrityError, bundled_path, verify
+
+    assert verify(bundled_path()) >= 5
+    copy = tmp_path / "model"
+    shutil.copytree(bundled_path(), copy)
+    with (copy / "ner" / "model").open("r+b") as fh:  # flip one byte of the weights
+        fh.seek(100)
+        byte = fh.read(1)
+        fh.seek(100)
+        fh.write(bytes([byte[0] ^ 1]))
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        verify(copy)
+    (copy / "MANIFEST.sha256").unlink()
+    with pytest.raises(ModelIntegrityError, match="missing"):
+        verify(copy)
+
+
+def test_default_covers_the_whole_body(enricher: Enricher) -> None:
+    filler = "Officials said the talks would go on. " * 60
+    ents = enricher.entities("Talks resume", filler + "Later, Peter Kovisto met Anna Lindqvist.")
+    names = {e["name"] for e in ents}
+    assert {"Peter Kovisto", "Anna Lindqvist"} <= names  # not in the gazetteer
+    lead_only = Enricher(enricher.nlp, enricher.gazetteer, lead_words=50, cache_size=0)
+    body = filler + "Later, Peter Kovisto met Anna Lindqvist."
+    assert "Peter Kovisto" not in {e["name"] for e in lead_only.entities("Talks resume", body)}
