@@ -38,7 +38,8 @@ _LONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?(?=\s)|\n")
 _SEP = "\n\n"
 # The end of a sentence or line (what follows it starts the next one).
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)]*\s+|\n+")
+# Matches start only at a run's first mark and never backtrack (linear on "....").
+_BOUNDARY = re.compile(r"(?<![.!?])[.!?]++[\"'”’)]*+\s+|\n+")
 _INNER_CAPITAL = re.compile(r"\s[\"'“‘(\[]*[A-Z]")
 _FIRST_WORD = re.compile(r"\s*[\"'“‘(\[-]*([A-Za-z][\w'’-]*)")
 
@@ -65,6 +66,9 @@ def blank_nameless(text: str, words: frozenset[str]) -> str:
 
 
 NER_CACHE_SIZE = 4096
+# The model reads at most this much of a body (~5,000 words, longer than nearly all news);
+# later mentions of the names it found there are still propagated.
+NER_MAX_CHARS = 30_000
 
 
 def lead_end(text: str, words: int) -> int:
@@ -111,6 +115,10 @@ class Enricher:
     def _ner_input(self, title: str, text: str) -> tuple[str, int, int | None]:
         """(text given to the model, offset of the body in it, lead end or None)."""
         cut = None if self.lead_words is None else lead_end(text, self.lead_words)
+        if len(text) > NER_MAX_CHARS and (cut is None or cut > NER_MAX_CHARS):
+            # bounded model time on huge bodies; names found are propagated beyond the cut
+            space = text.rfind(" ", 0, NER_MAX_CHARS)
+            cut = space if space > 0 else NER_MAX_CHARS
         body = text if cut is None else text[:cut]
         if self.skip_nameless:
             body = blank_nameless(body, common_words())

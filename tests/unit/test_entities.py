@@ -316,3 +316,14 @@ def test_default_covers_the_whole_body(enricher: Enricher) -> None:
     lead_only = Enricher(enricher.nlp, enricher.gazetteer, lead_words=50, cache_size=0)
     body = filler + "Later, Peter Kovisto met Anna Lindqvist."
     assert "Peter Kovisto" not in {e["name"] for e in lead_only.entities("Talks resume", body)}
+
+
+def test_huge_body_reads_a_bounded_prefix_and_propagates(enricher: Enricher) -> None:
+    from service.enrich.pipeline import NER_MAX_CHARS
+
+    filler = "Officials said the talks would go on. " * (NER_MAX_CHARS // 38 + 10)
+    body = "Peter Kovisto met Anna Lindqvist. " + filler + "Later, Kovisto left."
+    joined, _, cut = enricher._ner_input("Talks", body)
+    assert cut is not None and cut <= NER_MAX_CHARS and len(joined) < NER_MAX_CHARS + 10
+    ents = {e["name"]: e for e in enricher.entities("Talks", body)}
+    assert ents["Peter Kovisto"]["count"] == 2  # the late surname is propagated
