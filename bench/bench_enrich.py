@@ -9,6 +9,10 @@ the same articles with the NER cache off; the best run is reported, with the loa
 (the machine is shared: compare runs only at similar load).
 
     python bench/bench_enrich.py [--articles 300] [--batch 16] [--repeat 3] [--full-body]
+        [--lead-words N|all] [--model NAME]
+
+CPU time (process time) per article is printed too: on a shared machine it is the figure to
+compare between runs.
 """
 
 from __future__ import annotations
@@ -57,12 +61,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=1, help="articles per entities_many call")
     ap.add_argument("--repeat", type=int, default=3, help="runs; the best is reported")
     ap.add_argument("--full-body", action="store_true", help="NER on the whole body")
+    ap.add_argument("--lead-words", default=None, help="NER on title + N words ('all': body)")
+    ap.add_argument("--model", default=None, help="spaCy model (default: NEWSFLOW_SPACY_MODEL)")
     args = ap.parse_args(argv)
 
     started = time.perf_counter()
     from service.enrich import Enricher, load_pipeline
+    from service.settings import _lead_words
 
-    shared = load_pipeline(lead_words=None) if args.full_body else load_pipeline()
+    if args.lead_words is not None:
+        shared = load_pipeline(args.model, lead_words=_lead_words(args.lead_words))
+    elif args.full_body:
+        shared = load_pipeline(args.model, lead_words=None)
+    else:
+        shared = load_pipeline(args.model)
     # a private enricher without the NER cache: repeated runs must redo the NER
     enricher = Enricher(shared.nlp, shared.gazetteer, lead_words=shared.lead_words, cache_size=0)
     enricher.entities("warm-up", "Benjamin Netanyahu met Donald Trump in Washington.")
@@ -72,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     pub = datetime.fromisoformat("2026-03-05T14:30:00+02:00")
     batch = max(1, args.batch)
     runs: list[tuple[float, float, float]] = []
+    cpu_runs: list[float] = []
     loads = []
     for run in range(args.repeat):
         ent_s = date_s = 0.0
+        cpu0 = time.process_time()
         for i in range(0, len(docs), batch):
             chunk = docs[i : i + batch]
             t0 = time.perf_counter()
@@ -87,15 +101,23 @@ def main(argv: list[str] | None = None) -> int:
             date_s += t2 - t1
             progress(min(i + batch, len(docs)), len(docs), f"run {run + 1} articles")
         runs.append((ent_s + date_s, ent_s, date_s))
+        cpu_runs.append(time.process_time() - cpu0)
         loads.append(_loadavg())
     best = min(range(len(runs)), key=lambda r: runs[r][0])
     total, ent_s, date_s = runs[best]
     n = len(docs)
-    mode = "full-body NER" if args.full_body else f"lead-only NER ({enricher.lead_words} words)"
+    mode = (
+        "full-body NER"
+        if enricher.lead_words is None
+        else f"lead-only NER ({enricher.lead_words} words)"
+    )
     print(f"mode: {mode}  batch: {batch}  load: {load:.2f}s  articles: {n} "
           f"(avg {total_words / n:.0f} words)  best of {len(runs)}")  # fmt: skip
     print(f"per article: entities {ent_s / n * 1e6:,.0f} µs  dates {date_s / n * 1e6:,.0f} µs")
     print(f"articles/s: {n / total:.1f}  words/s: {total_words / total:,.0f}")
+    cpu = min(cpu_runs)
+    print(f"CPU per article (entities + dates, best run): {cpu / n * 1e3:.2f} ms"
+          f"  ({cpu / total_words * 500 * 1e3:.2f} ms per 500 words)")  # fmt: skip
     print("runs (articles/s): " + ", ".join(f"{n / r[0]:.1f}" for r in runs)
           + f"  loadavg after each: {' | '.join(loads)}")  # fmt: skip
     return 0

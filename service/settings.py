@@ -75,7 +75,7 @@ class Settings:
     max_body_chars: int = 200_000
     log_level: str = "info"
     spacy_model: str = ""
-    ner_lead_words: int | None = 50
+    ner_lead_words: int | None = None  # None: NER over the whole body
     monthfirst_sources: tuple[str, ...] = ()
     schema_dir: Path = field(default=REPO_ROOT / "schemas")
     near_window_hours: float = 168.0
@@ -117,7 +117,7 @@ class Settings:
             max_body_chars=_int("NEWSFLOW_MAX_BODY_CHARS", d.max_body_chars),
             log_level=_env("NEWSFLOW_LOG_LEVEL", d.log_level),
             spacy_model=_env("NEWSFLOW_SPACY_MODEL", d.spacy_model),
-            ner_lead_words=_lead_words(_env("NEWSFLOW_NER_LEAD_WORDS", "50")),
+            ner_lead_words=_lead_words(_env("NEWSFLOW_NER_LEAD_WORDS", "all")),
             monthfirst_sources=tuple(s.strip() for s in sources.split(",") if s.strip()),
             schema_dir=Path(_env("NEWSFLOW_SCHEMA_DIR", str(d.schema_dir))),
             near_window_hours=_float("NEWSFLOW_NEAR_WINDOW_HOURS", d.near_window_hours),

@@ -14,10 +14,12 @@ Steps, per article:
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 from service.enrich.gazetteer import GazEntry, Gazetteer, entity_id
 
@@ -26,7 +28,8 @@ __all__ = ["NER_LABELS", "NerSpan", "extract_entities"]
 # spaCy OntoNotes labels -> ours; anything else (DATE, CARDINAL, MONEY, ...) is dropped.
 NER_LABELS = {
     "PERSON": "PERSON", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "FAC": "LOC", "NORP": "NORP",
-    "EVENT": "EVENT", "PRODUCT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC",
+    "EVENT": "EVENT", "PRODUCT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC", "MISC": "MISC",
+    "PER": "PERSON",
 }  # fmt: skip
 
 _TITLES = re.compile(
@@ -78,6 +81,38 @@ _EVENT_CUES = ("Storm", "Hurricane", "Cyclone", "Typhoon", "COP")
 # Capitalised words the model tags on their own that are never an entity alone
 # ("Secretary of State Marco Rubio", "Press Secretary Karoline Leavitt").
 _NOT_NAMES = frozenset({"State", "Press", "Secretary", "Minister", "President", "Premier"})
+# General categories that are never an entity on their own: time zones, months, weekdays
+# (not May, June, August: also names).
+_NEVER_ALONE = frozenset(
+    "GMT UTC BST CET CEST EET EEST WET MSK EST EDT CST CDT MST MDT PST PDT AKST HST IST"  # noqa: SIM905
+    " JST KST HKT SGT AEST AEDT AWST NZST NZDT"
+    " January February March April July September October November December"
+    " Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec"
+    " Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+)
+_ZONE_OFFSET = re.compile(r"^(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d\d)?$")
+# "Rotterdam's Maasvlakte": the owner and the owned are two names.
+_INNER_POSSESSIVE = re.compile(r"['’]s\s+(?=[A-Z])")
+# Words right after a place name that make it the country's government speaking or acting
+# (metonymy: "Washington said", "Moscow has warned", "Tehran denies").
+_GOV_AFTER = re.compile(
+    r"\s+(?:(?:has|had|have|is|was|will|would|could|may|might|did|does|also|again|now|then"
+    r"|has\s+also|had\s+also)\s+)?(?:said|says|say|want|wants|wanted|warn|warns|warned"
+    r"|den(?:y|ies|ied)|insist|insists|insisted|accuse[sd]?|demand|demands|demanded"
+    r"|reject|rejects|rejected|announce[sd]?|urge[sd]?|respond(?:s|ed)?|claim(?:s|ed)?"
+    r"|threaten(?:s|ed)?|agree[sd]?|refuse[sd]?|condemn(?:s|ed)?|hope[sd]?|believe[sd]?"
+    r"|seek|seeks|sought|told|tells|signal(?:s|led|ed)?|approve[sd]?|impose[sd]?"
+    r"|pledge[sd]?|promise[sd]?|expect(?:s|ed)?|vow(?:s|ed)?|backs|backed|opposes|opposed"
+    r"|summoned|summons|recalled|sanctioned|retaliated|blamed|blames|welcomed|welcomes)\b"
+)
+# ... or words right before it: "answers from Washington", "talks with Tehran".
+_GOV_BEFORE = re.compile(
+    r"\b(?:answers?|pressure|support|demands?|signals?|response|message|backing|criticism"
+    r"|warnings?|talks|ties|relations|contacts?|deal|agreement|negotiations|dialogue"
+    r"|sanctions|assurances|guarantees|approval|permission|consent|objections?|protests?)"
+    r"\s+(?:from|with|by|against|between)\s+$",
+    re.IGNORECASE,
+)
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _TRAILING = re.compile(r"(?:['’]s|['’])$")
 _EDGE_PUNCT = " \t\"'“”‘’()[]{},.;:!?-–—•*|/"
@@ -142,6 +177,10 @@ def _clean_span(text: str, start: int, end: int, etype: str) -> tuple[int, int] 
         surface = stripped
         if (start, end) == before:
             break
+    adj = _COMPOUND_ADJ.search(surface)
+    if adj:
+        end -= len(surface) - adj.start()
+        surface = surface[: adj.start()]
     if len(surface) < 2 or not any(c.isupper() for c in surface):
         return None
     if not any(c.isalpha() for c in surface):
@@ -174,6 +213,86 @@ def _retype(text: str, start: int, end: int, etype: str) -> tuple[str, int, int]
     if etype in ("ORG", "PERSON") and " " not in surface and place:
         return "GPE", start, end
     return etype, start, end
+
+
+# Closed-class words a small corpus may miss: number words and indefinite pronouns.
+_CLOSED_CLASS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"  # noqa: SIM905
+    " sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty"
+    " ninety hundred hundreds thousand thousands million millions dozen dozens"
+    " nobody somebody anybody everybody noone someone anyone everyone nothing something"
+    " anything everything none neither either each both several many few most".split()
+)
+# "Minneapolis-based", "Kyiv-born": the name is the part before the hyphen.
+_COMPOUND_ADJ = re.compile(r"-(?:based|born|bred|led|backed|owned|run|made|listed|registered)$")
+_SENTENCE_OPEN = re.compile(r"(?:^|[.!?:;\n•|]|\n)[\s\"'“‘(\[-]*$")
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    """Lower-case words news writes as common nouns (data/common_words.txt, built from
+    conll-train by bench/build_common_words.py)."""
+    raw = resources.files("service.enrich").joinpath("data/common_words.txt").read_text("utf-8")
+    return _CLOSED_CLASS | frozenset(
+        w for w in raw.split() if not w.startswith("#") and w.islower()
+    )
+
+
+def _common_opener(m: _Mention, fields: dict[str, str], words: frozenset[str]) -> bool:
+    """A lone capitalised word opening a sentence that is an ordinary word ("Schools in the
+    province were shut", "Magnitude 5.9 earthquake"): common in English, or written in lower
+    case in this very article, and never capitalised inside a sentence here."""
+    if " " in m.text or "-" in m.text or not m.text[:1].isupper() or m.text.isupper():
+        return False
+    text = fields[m.field]
+    if not _SENTENCE_OPEN.search(text, max(0, m.start - 8), m.start):
+        return False
+    low = m.text.lower()
+    everywhere = f"{fields['title']}\n{fields['text']}"
+    if low not in words and not re.search(rf"(?<![\w-]){re.escape(low)}(?![\w-])", everywhere):
+        return False
+    for hit in re.finditer(rf"(?<![\w-]){re.escape(m.text)}(?![\w-])", everywhere):
+        if not _SENTENCE_OPEN.search(everywhere, max(0, hit.start() - 8), hit.start()):
+            return False  # "... beat Sporting 2-1": a name after all
+    return True
+
+
+def _never_alone(surface: str) -> bool:
+    """Generic words, time zones, months and weekdays are never an entity on their own."""
+    return surface in _NOT_NAMES or surface in _NEVER_ALONE or bool(_ZONE_OFFSET.match(surface))
+
+
+def _after_possessive(
+    text: str, start: int, end: int, gazetteer: Gazetteer, names: set[str]
+) -> list[tuple[int, int]]:
+    """Split "Rotterdam's Maasvlakte" into "Rotterdam" and "Maasvlakte" when the owner is a
+    name on its own: a gazetteer name, or one the model also found alone in the article.
+    Otherwise the possessive is part of the name ("McDonald's Corp", "People's Party")."""
+    for m in _INNER_POSSESSIVE.finditer(text, start, end):
+        owner = text[start : m.start()]
+        if gazetteer.lookup(owner) is not None or owner in names:
+            return [(start, m.start()), (m.end(), end)]
+    return [(start, end)]
+
+
+def _demonym(m: _Mention) -> bool:
+    """A one-word nationality adjective ("European", "Israeli") describes, it names nothing;
+    a group of people ("Europeans", "Palestinians") stays."""
+    return m.type == "NORP" and " " not in m.text and not m.text.endswith("s")
+
+
+def _govern(mentions: list[_Mention], fields: dict[str, str], gazetteer: Gazetteer) -> None:
+    """A capital city acting or spoken to is its government: "Netanyahu wants answers from
+    Washington", "Moscow denied" -> the government entity, when the gazetteer knows it."""
+    for m in mentions:
+        if m.entry is None or m.entry.type != "GPE":
+            continue
+        gov = gazetteer.government_of(m.entry)
+        if gov is None:
+            continue
+        text = fields[m.field]
+        if _GOV_AFTER.match(text, m.end) or _GOV_BEFORE.search(text, max(0, m.start - 40), m.start):
+            m.entry, m.key, m.name, m.type = gov, gov.id, gov.name, gov.type
 
 
 def _merge(gaz: list[_Mention], ner: list[_Mention], gazetteer: Gazetteer) -> list[_Mention]:
@@ -357,20 +476,23 @@ def extract_entities(
             gaz.append(
                 _Mention(fname, h.start, h.end, ftext[h.start : h.end], entry.type, entry, h.weak)
             )
-    ner: list[_Mention] = []
+    cleaned: list[tuple[str, int, int, str]] = []
     for span in ner_spans:
         etype = NER_LABELS.get(span.label)
-        ftext = fields[span.field]
         if etype is None:
             continue
-        cleaned = _clean_span(ftext, span.start, span.end, etype)
-        if cleaned is None:
-            continue
-        s, e = cleaned
-        if ftext[s:e] in _NOT_NAMES:
-            continue
-        etype, s, e = _retype(ftext, s, e, etype)
-        ner.append(_Mention(span.field, s, e, ftext[s:e], etype, None, from_ner=True))
+        kept = _clean_span(fields[span.field], span.start, span.end, etype)
+        if kept is not None:
+            cleaned.append((span.field, *kept, etype))
+    names = {fields[f][s:e] for f, s, e, _ in cleaned}
+    ner: list[_Mention] = []
+    for fname, start, end, label in cleaned:
+        ftext = fields[fname]
+        for s, e in _after_possessive(ftext, start, end, gazetteer, names):
+            if _never_alone(ftext[s:e]):
+                continue
+            etype, s, e = _retype(ftext, s, e, label)
+            ner.append(_Mention(fname, s, e, ftext[s:e], etype, None, from_ner=True))
     for fname, ftext in fields.items():
         if not any(cue in ftext for cue in _EVENT_CUES):  # a substring test is ~10x cheaper
             continue
@@ -382,9 +504,17 @@ def extract_entities(
     for m in mentions:
         if m.entry is None:
             _canonicalise(m, gazetteer)
+    words = common_words()
+    mentions = [
+        m
+        for m in mentions
+        if not (m.from_ner and m.entry is None and _common_opener(m, fields, words))
+    ]
     if lead_end is not None:
         mentions = _propagate(mentions, fields, lead_end)
     _link(mentions)
+    _govern(mentions, fields, gazetteer)
+    mentions = [m for m in mentions if not _demonym(m)]
     order = {"title": 0, "text": 1}
     mentions.sort(key=lambda m: (order[m.field], m.start))
     grouped: dict[str, dict] = {}

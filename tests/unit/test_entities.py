@@ -192,3 +192,138 @@ def test_span_across_title_and_body_is_split(enricher: Enricher) -> None:
     ents = fake.entities("Cyclone hits Mozambique", "Cyclone Chido tore through the north.")
     names = {(e["name"], e["type"]) for e in ents}
     assert ("Mozambique", "GPE") in names and ("Cyclone Chido", "EVENT") in names
+
+
+def _spans(text: str, *pairs: tuple[str, str]) -> list[NerSpan]:
+    return [NerSpan("text", text.index(w), text.index(w) + len(w), label) for w, label in pairs]
+
+
+def test_inner_possessive_splits_when_the_owner_is_a_name(gaz: Gazetteer) -> None:
+    text = "Cranes stood at Ostrava's Velka terminal; Ostrava officials and Tel's Diner staff met."
+    spans = _spans(text, ("Ostrava's Velka", "GPE"), ("Ostrava", "GPE"), ("Tel's Diner", "ORG"))
+    ents = {(e["name"], e["type"]) for e in extract_entities("", text, spans, gaz)}
+    # the owner is a name found alone in the article: two names; "Tel" is not, so the
+    # possessive belongs to the name
+    assert ents == {("Ostrava", "GPE"), ("Velka", "GPE"), ("Tel's Diner", "ORG")}
+    # a gazetteer name as the owner is enough on its own
+    text = "Workers at Paris's Orlyville depot struck."
+    ents = extract_entities("", text, _spans(text, ("Paris's Orlyville", "FAC")), gaz)
+    assert {e["name"] for e in ents} == {"Paris", "Orlyville"}
+
+
+def test_time_zones_months_and_weekdays_are_never_entities(gaz: Gazetteer) -> None:
+    text = "Trading closed at 10:00 GMT (UTC+2) on Monday in October, Acme Widgets said."
+    spans = _spans(text, ("GMT", "ORG"), ("UTC+2", "ORG"), ("Monday", "PERSON"),
+                   ("October", "ORG"), ("Acme Widgets", "ORG"))  # fmt: skip
+    assert [e["name"] for e in extract_entities("", text, spans, gaz)] == ["Acme Widgets"]
+
+
+def test_demonym_adjectives_dropped_groups_kept(gaz: Gazetteer) -> None:
+    text = "European importers and Israeli officials met Europeans and Palestinians."
+    spans = _spans(text, ("European", "NORP"), ("Palestinians", "NORP"))
+    ents = extract_entities("", text, spans, gaz)
+    surfaces = {m["text"] for e in ents for m in e["mentions"]}
+    assert surfaces == {"Europeans", "Palestinians"}
+    assert all(e["type"] == "NORP" for e in ents)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Netanyahu wants answers from Washington over Iran.",
+            "org:government-of-the-united-states",
+        ),
+        ("Moscow has warned Kyiv against strikes.", "org:government-of-russia"),
+        ("Talks with Tehran resumed.", "org:government-of-iran"),
+        ("He flew from Washington to Moscow on Monday.", "gpe:washington-d-c"),
+        ("Protesters marched in Moscow.", "gpe:moscow"),
+        ("Rain fell on Lyon, officials said.", None),  # a capital not in governments.tsv
+    ],
+)
+def test_capital_acting_is_its_government(gaz: Gazetteer, text: str, expected: str | None) -> None:
+    ids = [e["id"] for e in extract_entities("", text, [], gaz)]
+    if expected is None:
+        assert not any(i.startswith("org:government") for i in ids)
+    else:
+        assert ids[0] == expected or expected in ids
+        if expected.startswith("gpe:"):
+            assert not any(i.startswith("org:government") for i in ids)
+
+
+def test_governments_table_names_known_entities(gaz: Gazetteer) -> None:
+    washington = gaz.lookup("Washington")
+    assert washington is not None
+    gov = gaz.government_of(washington)
+    assert gov is not None and gov.type == "ORG"
+    lyon = gaz.lookup("Lyon")
+    assert lyon is None or gaz.government_of(lyon) is None
+
+
+def test_sentence_opening_common_word_is_not_a_name(gaz: Gazetteer) -> None:
+    text = "Schools shut. Twelve people died.\nSporting lost. Fans of Sporting wept. Quorvex said."
+    spans = _spans(text, ("Schools", "ORG"), ("Twelve", "ORG"), ("Sporting", "ORG"),
+                   ("Quorvex", "PERSON"))  # fmt: skip
+    names = {e["name"] for e in extract_entities("", text, spans, gaz)}
+    # "Sporting" is capitalised inside a sentence too: a name; "Quorvex" is no English word
+    assert names == {"Sporting", "Quorvex"}
+    text = "Magnitude 5.9 quake hits. The magnitude was revised."
+    assert extract_entities("", text, _spans(text, ("Magnitude", "ORG")), gaz) == []
+
+
+def test_compound_adjective_keeps_the_name(gaz: Gazetteer) -> None:
+    text = "The Brenlow-based firm hired a Kyiv-born chef."
+    spans = _spans(text, ("Brenlow-based", "ORG"), ("Kyiv-born", "NORP"))
+    ents = extract_entities("", text, spans, gaz)
+    assert {e["name"] for e in ents} == {"Brenlow", "Kyiv"}
+
+
+def test_nameless_sentences_are_blanked_for_the_model() -> None:
+    from service.enrich.entities import common_words
+    from service.enrich.pipeline import blank_nameless
+
+    text = "The talks ended ($23.4 million). Smith said so.\nIt rained. Officials in Paris met."
+    out = blank_nameless(text, common_words())
+    assert len(out) == len(text)  # offsets stay valid
+    assert out.split() == ["Smith", "said", "so.", "Officials", "in", "Paris", "met."]
+
+
+def test_bundled_model_is_pinned_by_hash(tmp_path: Path) -> None:
+    import shutil
+
+    from service.enrich.nermodel import ModelIntegrityError, bundled_path, verify
+
+    assert verify(bundled_path()) >= 5
+    copy = tmp_path / "model"
+    shutil.copytree(bundled_path(), copy)
+    with (copy / "ner" / "model").open("r+b") as fh:  # flip one byte of the weights
+        fh.seek(100)
+        byte = fh.read(1)
+        fh.seek(100)
+        fh.write(bytes([byte[0] ^ 1]))
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        verify(copy)
+    (copy / "MANIFEST.sha256").unlink()
+    with pytest.raises(ModelIntegrityError, match="missing"):
+        verify(copy)
+
+
+def test_default_covers_the_whole_body(enricher: Enricher) -> None:
+    filler = "Officials said the talks would go on. " * 60
+    ents = enricher.entities("Talks resume", filler + "Later, Peter Kovisto met Anna Lindqvist.")
+    names = {e["name"] for e in ents}
+    assert {"Peter Kovisto", "Anna Lindqvist"} <= names  # not in the gazetteer
+    lead_only = Enricher(enricher.nlp, enricher.gazetteer, lead_words=50, cache_size=0)
+    body = filler + "Later, Peter Kovisto met Anna Lindqvist."
+    assert "Peter Kovisto" not in {e["name"] for e in lead_only.entities("Talks resume", body)}
+
+
+def test_huge_body_reads_a_bounded_prefix_and_propagates(enricher: Enricher) -> None:
+    from service.enrich.pipeline import NER_MAX_CHARS
+
+    filler = "Officials said the talks would go on. " * (NER_MAX_CHARS // 38 + 10)
+    body = "Peter Kovisto met Anna Lindqvist. " + filler + "Later, Kovisto left."
+    joined, _, cut = enricher._ner_input("Talks", body)
+    assert cut is not None and cut <= NER_MAX_CHARS and len(joined) < NER_MAX_CHARS + 10
+    ents = {e["name"]: e for e in enricher.entities("Talks", body)}
+    assert ents["Peter Kovisto"]["count"] == 2  # the late surname is propagated
