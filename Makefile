@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check eval lint-deploy test-slow clean
+.PHONY: install run test check eval lint-deploy test-deploy test-slow clean
 
 $(STAMP): pyproject.toml deploy/requirements-model.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -42,6 +42,10 @@ check: $(STAMP)
 ## test-slow: the long reliability tests (not in CI's time budget)
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow -p no:cacheprovider
+
+## test-deploy: the compose stack end to end (images, two workers, checks); needs root or Docker
+test-deploy: $(STAMP)
+	bash deploy/test/test_deploy.sh
 
 lint-deploy: $(STAMP)
 	bash deploy/lint.sh

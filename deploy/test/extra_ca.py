@@ -22,8 +22,11 @@ def certificates(text: str) -> dict[str, str]:
 
 def main(host: str, base: str) -> int:
     known = certificates(Path(base).read_text(errors="replace"))
-    extra = [pem for key, pem in certificates(Path(host).read_text(errors="replace")).items()
-             if key not in known]
+    extra = [
+        pem
+        for key, pem in certificates(Path(host).read_text(errors="replace")).items()
+        if key not in known
+    ]
     print("\n".join(extra))
     return 0
 
