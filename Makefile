@@ -24,13 +24,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/newsflow dev
 
-## test: everything CI runs (lint, types, unit, evaluation, integration, e2e)
+## test: everything CI runs (lint, types, unit, evaluation, integration, e2e, the compose stack)
 test: $(STAMP)
 	$(MAKE) check
 	$(MAKE) eval
 	bash deploy/lint.sh
 	bash scripts/validate_contract.sh
 	$(BIN)/pytest -q -m "(integration or e2e) and not slow" -p no:cacheprovider
+	$(MAKE) test-deploy
 
 ## check: the fast loop (< 1 minute): lint, types, unit tests
 check: $(STAMP)
