@@ -78,7 +78,7 @@ build_kafka() {
       return 1
     }
     rm -rf "$libs" && mkdir -p "$libs"
-    mvn -q -B -f deploy/standins/kafka/pom.xml dependency:copy-dependencies \
+    mvn -q -B -Dstyle.color=never -f deploy/standins/kafka/pom.xml dependency:copy-dependencies \
       -DincludeScope=runtime "-DoutputDirectory=$libs"
     touch "$libs/.complete"
   fi

@@ -61,6 +61,24 @@ step() {
   STEP_SECONDS+=("$(since "$began")")
   log "== $name: ${STEP_SECONDS[-1]} s"
 }
+# timed_in_background NAME COMMAND...: a step run in the background ($! is its pid); its time
+# is collected by collect_background_times after it was waited for.
+timed_in_background() {
+  local name=$1
+  shift
+  (
+    began=$(now)
+    "$@"
+    echo "$name	$(since "$began")" >>"$WORK/background-times"
+  ) &
+}
+collect_background_times() {
+  [[ -f $WORK/background-times ]] || return 0
+  while IFS=$'\t' read -r name seconds; do
+    STEP_NAMES+=("$name (beside the project image)")
+    STEP_SECONDS+=("$seconds")
+  done <"$WORK/background-times"
+}
 # check NAME COMMAND...: one assertion; a failure is counted, and the test goes on.
 check() {
   local name=$1
@@ -109,6 +127,22 @@ start_engine() {
   done
   docker info >/dev/null 2>&1 || die "dockerd did not answer within 60 s ($WORK/dockerd.log)"
   log "started dockerd $(docker info -f '{{.ServerVersion}}') (pid $DOCKERD_PID)"
+}
+
+# What an interrupted earlier run left (its containers would restart with the engine).
+remove_stale_runs() {
+  local project label
+  for project in $( (
+    docker ps -a --format '{{.Label "com.docker.compose.project"}}'
+    docker volume ls --format '{{.Label "com.docker.compose.project"}}'
+    docker network ls --format '{{.Label "com.docker.compose.project"}}'
+  ) | grep '^newsflow-deploytest-' | sort -u); do
+    log "removing what an earlier run left: $project"
+    label="label=com.docker.compose.project=$project"
+    docker ps -aq --filter "$label" | xargs -r docker rm -f >/dev/null
+    docker volume ls -q --filter "$label" | xargs -r docker volume rm >/dev/null
+    docker network ls -q --filter "$label" | xargs -r docker network rm >/dev/null
+  done
 }
 
 stop_engine() {
@@ -359,6 +393,7 @@ main() {
   [[ -x $PY ]] || die "no $PY: run make install first"
   trap on_exit EXIT
   step "engine" start_engine
+  remove_stale_runs
   local compose_job=
   if ! have_compose; then
     log "building Docker Compose $COMPOSE_VERSION in the background (minutes, once)"
@@ -368,11 +403,17 @@ main() {
   choose_images
   step "base images" build_standins
   if [[ " ${STANDINS[*]} " == *" python "* ]]; then step "python base image" build_standin python; fi
-  if [[ " ${STANDINS[*]} " == *" kafka "* ]]; then step "Kafka image" build_standin kafka; fi
-  if [[ " ${STANDINS[*]} " == *" prometheus "* ]]; then
-    step "Prometheus image" build_standin prometheus
-  fi
+  # The Kafka and Prometheus stand-ins build while the project image does (mostly downloads).
+  local side=()
+  for name in kafka prometheus; do
+    if [[ " ${STANDINS[*]} " == *" $name "* ]]; then
+      timed_in_background "$name image" build_standin "$name"
+      side+=("$!")
+    fi
+  done
   step "project image" build_project_image
+  for pid in "${side[@]}"; do wait "$pid" || die "building a stand-in image failed"; done
+  collect_background_times
   if [[ -n $compose_job ]]; then
     step "compose (wait for its build)" wait "$compose_job" || {
       tail -30 "$WORK/compose-build.log" >&2
@@ -401,7 +442,7 @@ main() {
   check "no container, network or volume left" nothing_left
 
   log "step times (s):"
-  for i in "${!STEP_NAMES[@]}"; do printf '  %-32s %7s\n' "${STEP_NAMES[$i]}" "${STEP_SECONDS[$i]}"; done
+  for i in "${!STEP_NAMES[@]}"; do printf '  %-46s %7s\n' "${STEP_NAMES[$i]}" "${STEP_SECONDS[$i]}"; done
   echo "deploy: $PASSED passed, $FAILED failed"
   [[ $FAILED -eq 0 ]]
 }
