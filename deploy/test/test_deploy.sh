@@ -46,20 +46,20 @@ since() {
   local ds=$((($(now) - $1) / 100000000))
   echo "$((ds / 10)).$((ds % 10))"
 }
-# step NAME COMMAND...: run and time one step of the test (fatal on failure).
+# step NAME COMMAND...: run and time one step of the test. A failure ends the test (errexit
+# stays on: the step is never called in a condition), and on_exit names the step.
+CURRENT_STEP=
 step() {
-  local name=$1 began
+  local began
+  CURRENT_STEP=$1
   shift
   began=$(now)
-  log "== $name"
-  "$@" || {
-    local rc=$?
-    log "== $name: FAILED"
-    return $rc
-  }
-  STEP_NAMES+=("$name")
+  log "== $CURRENT_STEP"
+  "$@"
+  STEP_NAMES+=("$CURRENT_STEP")
   STEP_SECONDS+=("$(since "$began")")
-  log "== $name: ${STEP_SECONDS[-1]} s"
+  log "== $CURRENT_STEP: ${STEP_SECONDS[-1]} s"
+  CURRENT_STEP=
 }
 # timed_in_background NAME COMMAND...: a step run in the background ($! is its pid); its time
 # is collected by collect_background_times after it was waited for.
@@ -172,6 +172,12 @@ build_compose() {
   fi
   need_root "installing the compose plugin in $PLUGIN_DIR"
   install -D -m 0755 "$bin" "$PLUGIN_DIR/docker-compose"
+}
+
+wait_compose() {
+  wait "$1" && return 0
+  tail -30 "$WORK/compose-build.log" >&2
+  die "building Docker Compose failed"
 }
 
 have_compose() { docker compose version 2>/dev/null | grep -q ' v2\.'; }
@@ -377,6 +383,7 @@ nothing_left() {
 
 on_exit() {
   local code=$?
+  [[ -z $CURRENT_STEP ]] || log "== $CURRENT_STEP: FAILED"
   if [[ $STACK_UP == 1 ]]; then
     log "cleaning up after a failure; the stack's last logs:"
     dc --profile samples logs --no-color --tail 40 >&2 || true
@@ -414,12 +421,7 @@ main() {
   step "project image" build_project_image
   for pid in "${side[@]}"; do wait "$pid" || die "building a stand-in image failed"; done
   collect_background_times
-  if [[ -n $compose_job ]]; then
-    step "compose (wait for its build)" wait "$compose_job" || {
-      tail -30 "$WORK/compose-build.log" >&2
-      die "building Docker Compose failed"
-    }
-  fi
+  if [[ -n $compose_job ]]; then step "compose (wait for its build)" wait_compose "$compose_job"; fi
   have_compose || die "docker compose v2 is not available"
   step "stack up" stack_up
   step "replay" replay_samples
