@@ -412,9 +412,10 @@ main() {
   if [[ " ${STANDINS[*]} " == *" python "* ]]; then step "python base image" build_standin python; fi
   # The Kafka and Prometheus stand-ins build while the project image does (mostly downloads).
   local side=()
+  declare -A label=([kafka]="Kafka image" [prometheus]="Prometheus image")
   for name in kafka prometheus; do
     if [[ " ${STANDINS[*]} " == *" $name "* ]]; then
-      timed_in_background "$name image" build_standin "$name"
+      timed_in_background "${label[$name]}" build_standin "$name"
       side+=("$!")
     fi
   done
