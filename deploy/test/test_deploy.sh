@@ -397,8 +397,8 @@ on_exit() {
 # ---- main -----------------------------------------------------------------------------------
 
 main() {
-  [[ -x $PY ]] || die "no $PY: run make install first"
   trap on_exit EXIT
+  [[ -x $PY ]] || die "no $PY: run make install first"
   step "engine" start_engine
   remove_stale_runs
   local compose_job=
