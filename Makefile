@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check eval lint-deploy test-slow clean
+.PHONY: install run test check eval lint-deploy test-deploy test-slow clean
 
 $(STAMP): pyproject.toml deploy/requirements-model.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -24,13 +24,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/newsflow dev
 
-## test: everything CI runs (lint, types, unit, evaluation, integration, e2e)
+## test: everything CI runs (lint, types, unit, evaluation, integration, e2e, the compose stack)
 test: $(STAMP)
 	$(MAKE) check
 	$(MAKE) eval
 	bash deploy/lint.sh
 	bash scripts/validate_contract.sh
 	$(BIN)/pytest -q -m "(integration or e2e) and not slow" -p no:cacheprovider
+	$(MAKE) test-deploy
 
 ## check: the fast loop (< 1 minute): lint, types, unit tests
 check: $(STAMP)
@@ -42,6 +43,10 @@ check: $(STAMP)
 ## test-slow: the long reliability tests (not in CI's time budget)
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow -p no:cacheprovider
+
+## test-deploy: the compose stack end to end (images, two workers, checks); needs root or Docker
+test-deploy: $(STAMP)
+	bash deploy/test/test_deploy.sh
 
 lint-deploy: $(STAMP)
 	bash deploy/lint.sh

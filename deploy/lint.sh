@@ -40,7 +40,7 @@ run() {
   "$@" || status=1
 }
 
-run "$hadolint" deploy/Dockerfile
+run "$hadolint" deploy/Dockerfile deploy/standins/*/Dockerfile
 run npx --yes "dclint@$DCLINT_VERSION" docker-compose.yml --max-warnings 0 \
   --disable-rule service-keys-order --disable-rule services-alphabetical-order
 run promtool check config deploy/prometheus/prometheus.yml

@@ -262,7 +262,43 @@ def test_kafka_image_matches_the_local_broker_version() -> None:
     ns = {"m": "http://maven.apache.org/POM/4.0.0"}
     version = pom.find("m:properties/m:kafka.version", ns)
     assert version is not None and version.text
-    assert compose()["services"]["kafka"]["image"] == f"apache/kafka:{version.text.strip()}"
+    assert (
+        compose()["services"]["kafka"]["image"]
+        == f"${{KAFKA_IMAGE:-apache/kafka:{version.text.strip()}}}"
+    )
+    standin = ET.parse(DEPLOY / "standins/kafka/pom.xml").getroot()
+    parent = standin.find("m:parent", ns)
+    assert parent is not None  # the stand-in's jars: the local broker's pom and kafka-tools
+    assert parent.findtext("m:relativePath", namespaces=ns) == "../../kafka-local/pom.xml"
+    assert parent.findtext("m:artifactId", namespaces=ns) == pom.findtext(
+        "m:artifactId", namespaces=ns
+    )
+
+
+IMAGE_VAR = re.compile(r"^\$\{([A-Z_]+):-([^}]+)\}$")
+
+
+@pytest.mark.parametrize(
+    ("service", "variable", "default"),
+    [
+        ("kafka", "KAFKA_IMAGE", "apache/kafka:"),
+        ("prometheus", "PROMETHEUS_IMAGE", "prom/prometheus:"),
+        ("grafana", "GRAFANA_IMAGE", "grafana/grafana-oss:"),
+    ],
+)
+def test_images_are_variables_defaulting_to_the_official_ones(
+    service: str, variable: str, default: str
+) -> None:
+    match = IMAGE_VAR.match(compose()["services"][service]["image"])
+    assert match, compose()["services"][service]["image"]
+    assert match.group(1) == variable
+    assert match.group(2).startswith(default)
+
+
+def test_worker_base_image_and_extra_ca_are_build_arguments() -> None:
+    args = compose()["services"]["worker"]["build"]["args"]
+    assert args["PYTHON_IMAGE"] == "${NEWSFLOW_PYTHON_IMAGE:-python:3.11-slim}"
+    assert args["EXTRA_CA_CERTS"] == "${NEWSFLOW_EXTRA_CA_CERTS:-}"
 
 
 def test_compose_holds_no_secrets() -> None:
@@ -286,12 +322,21 @@ def test_env_file_uses_the_settings_variables() -> None:
 def test_dockerfile_is_multistage_non_root_with_healthcheck() -> None:
     text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     froms = re.findall(r"(?m)^FROM (\S+)", text)
-    assert len(froms) >= 2 and all(f.startswith("python:3.11-slim") for f in froms)
+    assert re.search(r"(?m)^ARG PYTHON_IMAGE=python:3.11-slim$", text)
+    assert len(froms) >= 2 and all(f == "${PYTHON_IMAGE}" for f in froms)
     assert re.search(r"(?m)^USER (?!root|0\b)\S+", text)
     assert "HEALTHCHECK" in text and "/health" in text and "urllib" in text
     assert not re.search(r"(?m)^(RUN|CMD|HEALTHCHECK)\b.*\bcurl\b", text)
     assert "NEWSFLOW_SCHEMA_DIR=/app/schemas" in text
     assert "requirements-model.txt" in text
+
+
+def test_the_extra_ca_stays_in_the_build_stage() -> None:
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    build, runtime = re.split(r"(?m)^FROM \S+ AS runtime$", text)
+    assert "ARG EXTRA_CA_CERTS" in build and "/etc/pip.conf" in build
+    assert "EXTRA_CA_CERTS" not in runtime and "pip-ca" not in runtime
+    assert "COPY --from=build /opt/venv /opt/venv" in runtime  # only the virtualenv comes over
 
 
 def test_stages_are_the_ones_the_docs_mention() -> None:
