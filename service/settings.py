@@ -82,6 +82,8 @@ class Settings:
     story_window_hours: float = 72.0
     lag_interval_s: float = 10.0
     commit_interval_s: float = 0.05
+    allowed_lateness_s: float = 5.0
+    partition_idle_s: float = 10.0
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = ""
     sasl_username: str = ""
@@ -122,6 +124,8 @@ class Settings:
             story_window_hours=_float("NEWSFLOW_STORY_WINDOW_HOURS", d.story_window_hours),
             lag_interval_s=_float("NEWSFLOW_LAG_INTERVAL_S", d.lag_interval_s),
             commit_interval_s=_float("NEWSFLOW_COMMIT_INTERVAL_S", d.commit_interval_s),
+            allowed_lateness_s=_float("NEWSFLOW_ALLOWED_LATENESS_S", d.allowed_lateness_s),
+            partition_idle_s=_float("NEWSFLOW_PARTITION_IDLE_S", d.partition_idle_s),
             security_protocol=_env("KAFKA_SECURITY_PROTOCOL", d.security_protocol),
             sasl_mechanism=_env("KAFKA_SASL_MECHANISM", d.sasl_mechanism),
             sasl_username=_env("KAFKA_SASL_USERNAME", d.sasl_username),

@@ -185,6 +185,7 @@ async def update_consumer_lag(c: Components) -> None:
             c.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(
                 max(0, end - done)
             )
+            c.lag[(tp.topic, tp.partition)] = max(0, end - done)
     except Exception as exc:
         log.info("consumer lag not measured: %s", exc)
     finally:
