@@ -23,6 +23,7 @@ from ..app import Components
 from ..dedup import DedupConfig, DedupEngine
 from ..dedup.watermark import EventOrder
 from ..pipeline import utc_now_iso
+from ..web import update_consumer_lag
 from . import publish
 
 log = logging.getLogger(__name__)
@@ -72,17 +73,21 @@ def register_dedup_agent(c: Components) -> None:
 
     @c.app.timer(interval=TICK_INTERVAL_S)
     async def wake() -> None:
-        """Send the decision stage a tick when waiting longer can release nothing more (a
-        partition went idle) or when restored state waits for its first event. The release
-        itself happens in the agent, on the tick, inside the transaction of the dedup-input
-        partition, so it commits atomically with the tick's offset."""
+        """Send the decision stage a tick when a partition holding buffered articles back
+        went quiet (no article for the idle timeout and, measured now, no raw consumer lag),
+        or when restored state waits for its first event. Marking idle and releasing happen
+        in the agent, on the tick, inside the transaction of the dedup-input partition, so
+        they commit atomically with the tick's offset (a plain send of the tick: it is input,
+        not output)."""
         if c.dedup_tp not in c.app.consumer.assignment():
             return
-        now = time.monotonic()
-        order.busy = busy_partitions()
-        due = order.next_idle_at(now)
-        if (due is not None and due <= now) or (stale[0] and len(t["pending"]) > 0):
-            await c.app.producer.send(settings.topic_dedup, None, tick_value, 0, None, None)
+        if not (stale[0] and len(t["pending"]) > 0):
+            if not len(order) or not order.timed_out(time.monotonic()):
+                return
+            await update_consumer_lag(c)  # judge idleness on fresh lag, not a 10 s old one
+            if not order.timed_out(time.monotonic()) - busy_partitions():
+                return
+        await c.app.producer.send(settings.topic_dedup, None, tick_value, 0, None, None)
 
     @c.app.agent(c.dedup_input, name="newsflow.dedup")
     async def dedup(stream: StreamT[dict[str, Any]]) -> None:
@@ -102,10 +107,13 @@ def register_dedup_agent(c: Components) -> None:
                     held,
                     took,
                 )
-            if not item.get(TICK):
+            if item.get(TICK):
+                idle = order.mark_idle(now, busy_partitions())
+                if idle:
+                    log.info("raw partitions idle: %s", sorted(idle))
+            else:
                 await take(item, source, now)
-            order.busy = busy_partitions()
-            for _, ready in order.release(now):
+            for _, ready in order.release():
                 await decide(ready, source, None)
             metrics.event_order_buffered.set(len(order))
             newest, last = order.newest(), order.last_released()

@@ -6,10 +6,12 @@ out-of-orderness, the way Flink merges per-partition watermarks:
 
 - per source (raw) partition, the latest publication time seen (``maxima``);
 - watermark = the minimum of those over the *active* partitions, minus ``lateness_s``; a
-  partition with no article for ``idle_s`` (wall clock) is idle and leaves the minimum, so a
-  quiet partition never stalls the stream; a partition never seen counts as active with no
-  time (it holds everything) until it times out, so a backlog through N partitions is merged
-  exactly like one through 1 (each partition of a time-sorted file is itself sorted);
+  partition with no article for ``idle_s`` (wall clock) and no input waiting upstream is
+  marked idle (``mark_idle``, run by the caller on a timer) and leaves the minimum, so a quiet
+  partition never stalls the stream; its next article makes it active again. A partition
+  never seen counts as active with no time (it holds everything) until it is marked idle, so
+  a backlog through N partitions is merged exactly like one through 1 (each partition of a
+  time-sorted file is itself sorted);
 - buffered articles strictly below the watermark are released in ``(published_ts, id)``
   order ("strictly": a partition whose maximum is the watermark may still send another article
   at that very time, with a smaller id); with every partition idle, everything is released;
@@ -59,9 +61,6 @@ class EventOrder:
         self.partitions = partitions
         self.lateness_s = lateness_s
         self.idle_s = idle_s
-        # partitions known to have input waiting upstream (raw consumer lag): never idle, so a
-        # stall of the partitioned stage (restart, rebalance) does not unblock the watermark
-        self.busy: set[int] = set()
         self.restore(now)
 
     def restore(self, now: float) -> int:
@@ -75,6 +74,7 @@ class EventOrder:
         ]
         heapq.heapify(self._heap)
         self._seen = dict.fromkeys(range(self.partitions), now)
+        self._idle: set[int] = set()
         return len(self._heap)
 
     # -- queries ----------------------------------------------------------------------------
@@ -85,14 +85,9 @@ class EventOrder:
     def __contains__(self, article_id: str) -> bool:
         return bool(article_id) and article_id in self.store
 
-    def active(self, now: float) -> list[int]:
-        """Partitions that had an article within ``idle_s`` (or since the clocks started), or
-        are ``busy``."""
-        return [p for p, at in self._seen.items() if now - at <= self.idle_s or p in self.busy]
-
-    def watermark(self, now: float) -> float:
+    def watermark(self) -> float:
         """Articles published strictly before this are released; +inf when all are idle."""
-        active = self.active(now)
+        active = [p for p in self._seen if p not in self._idle]
         if not active:
             return math.inf
         return min(self._maxima.get(p, -math.inf) for p in active) - self.lateness_s
@@ -104,23 +99,27 @@ class EventOrder:
     def last_released(self) -> Key | None:
         return self._last
 
-    def next_idle_at(self, now: float) -> float | None:
-        """When an active partition goes idle and may release more (None: nothing buffered)."""
-        if not self._heap:
-            return None
-        active = self.active(now)
-        timed = [self._seen[p] for p in active if p not in self.busy]
-        if timed:
-            return min(timed) + self.idle_s
-        return None if active else now  # busy partitions release more with their own input
+    def timed_out(self, now: float) -> set[int]:
+        """Active partitions without an article for longer than ``idle_s``."""
+        return {p for p, at in self._seen.items() if p not in self._idle and now - at > self.idle_s}
 
     # -- updates ----------------------------------------------------------------------------
+
+    def mark_idle(self, now: float, busy: set[int] | frozenset[int] = frozenset()) -> set[int]:
+        """Let timed-out partitions leave the minimum, except ``busy`` ones (known to have
+        input waiting upstream: the partitioned stage is slow or restarting, not quiet).
+        Returns the partitions newly idle. A partition is active again with its next article.
+        """
+        newly = self.timed_out(now) - set(busy)
+        self._idle |= newly
+        return newly
 
     def offer(
         self, article_id: str, partition: int, published_ts: float, value: Any, now: float
     ) -> Offered:
         """Take an article from ``partition``: buffered (stored with ``value``) or late."""
         self._seen[partition] = now
+        self._idle.discard(partition)
         if published_ts > self._maxima.get(partition, -math.inf):
             self._maxima[partition] = published_ts
             self._save()
@@ -131,10 +130,10 @@ class EventOrder:
         heapq.heappush(self._heap, key)
         return Offered(late=False)
 
-    def release(self, now: float) -> list[tuple[str, Any]]:
+    def release(self) -> list[tuple[str, Any]]:
         """Remove and return ``(id, value)`` of every buffered article below the watermark,
         in ``(published_ts, id)`` order."""
-        mark = self.watermark(now)
+        mark = self.watermark()
         out = []
         heap = self._heap
         while heap and heap[0][0] < mark:

@@ -7,7 +7,9 @@ from typing import Any
 
 import orjson
 
+from service.dedup import DedupConfig, DedupEngine, article_features
 from service.dedup.watermark import STATE_KEY, EventOrder
+from tests.unit.dedup_samples import QUAKE_PERU, article, peru
 
 
 def new(store: dict[str, Any] | None = None, **kw: Any) -> EventOrder:
@@ -21,7 +23,7 @@ def feed(order: EventOrder, items: list[tuple[str, int, float]], now: float = 1.
     for aid, p, ts in items:
         if order.offer(aid, p, ts, {"id": aid}, now).late:
             out.append(aid)
-        out.extend(a for a, _ in order.release(now))
+        out.extend(a for a, _ in order.release())
     return out
 
 
@@ -62,10 +64,10 @@ def test_any_interleaving_of_sorted_partitions_is_released_in_publication_order(
     for seed in range(5):
         order = new()
         got = feed(order, interleave(items, seed))
-        assert order.offer("end", 0, 1e9, {}, 1.0).late is False
         # the tail waits for the watermark; with every partition idle it all comes out
         assert len(order) > 1
-        got += [a for a, _ in order.release(now=100.0) if a != "end"]
+        assert order.mark_idle(now=100.0) == {0, 1, 2, 3}
+        got += [a for a, _ in order.release()]
         assert got == expected(items), f"interleaving {seed}"
         assert len(order) == 0
 
@@ -81,12 +83,12 @@ def test_a_partition_never_seen_holds_the_watermark_until_it_goes_idle() -> None
     order = new()
     for i, p in enumerate([0, 1, 2]):
         order.offer(f"x{i}", p, 100.0 + i, {}, now=1.0)
-    assert order.release(now=5.0) == []  # partition 3 may still send something older
-    assert order.watermark(now=5.0) == float("-inf")
-    # partition 3 silent for longer than idle_s since the clocks started: it leaves the minimum
-    assert order.watermark(now=10.5) == 100.0
+    assert order.release() == []  # partition 3 may still send something older
+    assert order.watermark() == float("-inf")
+    assert order.mark_idle(now=10.5) == {3}  # silent since the clocks started (at 0)
+    assert order.watermark() == 100.0
     order.offer("x3", 0, 200.0, {}, now=10.5)
-    assert [a for a, _ in order.release(now=10.5)] == ["x0"]  # strictly below 101
+    assert [a for a, _ in order.release()] == ["x0"]  # strictly below 101
 
 
 def test_ties_at_the_watermark_are_held_until_it_passes_them() -> None:
@@ -94,30 +96,30 @@ def test_ties_at_the_watermark_are_held_until_it_passes_them() -> None:
     order.offer("b", 0, 50.0, {}, now=1.0)
     order.offer("c", 1, 50.0, {}, now=1.0)
     # both partitions are at 50: another article at 50 with a smaller id may still come
-    assert order.release(now=1.0) == []
+    assert order.release() == []
     assert order.offer("a", 1, 50.0, {}, now=1.0).late is False
     order.offer("d", 0, 51.0, {}, now=1.0)
     order.offer("e", 1, 51.0, {}, now=1.0)
-    assert [k for k, _ in order.release(now=1.0)] == ["a", "b", "c"]
+    assert [k for k, _ in order.release()] == ["a", "b", "c"]
 
 
 def test_lateness_holds_articles_that_much_longer() -> None:
     order = new(partitions=1, lateness_s=60.0)
     order.offer("a", 0, 0.0, {}, now=1.0)
     order.offer("b", 0, 59.0, {}, now=1.0)
-    assert order.release(now=1.0) == []
+    assert order.release() == []
     assert order.offer("early", 0, 30.0, {}, now=1.0).late is False  # out of order, in time
     order.offer("c", 0, 61.0, {}, now=1.0)
-    assert [k for k, _ in order.release(now=1.0)] == ["a"]
+    assert [k for k, _ in order.release()] == ["a"]
     order.offer("d", 0, 200.0, {}, now=1.0)
-    assert [k for k, _ in order.release(now=1.0)] == ["early", "b", "c"]
+    assert [k for k, _ in order.release()] == ["early", "b", "c"]
 
 
 def test_a_late_article_is_handed_back_with_how_late_it_is() -> None:
     order = new(partitions=1)
     order.offer("a", 0, 100.0, {}, now=1.0)
     order.offer("b", 0, 200.0, {}, now=1.0)
-    assert [k for k, _ in order.release(now=1.0)] == ["a"]
+    assert [k for k, _ in order.release()] == ["a"]
     late = order.offer("old", 0, 40.0, {}, now=1.0)
     assert late.late and late.late_by_s == 60.0
     assert "old" not in order  # not buffered: the caller decides it at once
@@ -125,28 +127,32 @@ def test_a_late_article_is_handed_back_with_how_late_it_is() -> None:
     assert order.offer("A", 0, 100.0, {}, now=1.0).late is True  # before "a": too late
 
 
-def test_an_idle_partition_leaves_the_minimum_and_all_idle_releases_everything() -> None:
+def test_an_idle_partition_leaves_the_minimum_until_its_next_article() -> None:
     order = new(partitions=2, idle_s=10.0)
     order.offer("a", 0, 10.0, {}, now=1.0)
     order.offer("b", 1, 5.0, {}, now=1.0)
     order.offer("c", 0, 20.0, {}, now=8.0)
-    assert order.release(now=8.0) == []  # partition 1 is at 5: "b" is not strictly below
-    assert order.next_idle_at(now=8.0) == 11.0  # partition 1 goes idle then
+    assert order.release() == []  # partition 1 is at 5: "b" is not strictly below
+    assert order.timed_out(now=10.0) == set()
+    assert order.timed_out(now=11.5) == {1}
     order.offer("d", 0, 30.0, {}, now=12.0)
-    assert [k for k, _ in order.release(now=12.0)] == ["b", "a", "c"]  # only 0 counts
-    assert order.next_idle_at(now=12.0) == 22.0
-    assert [k for k, _ in order.release(now=22.5)] == ["d"]
-    assert order.next_idle_at(now=22.5) is None
+    assert order.mark_idle(now=12.0) == {1}
+    assert [k for k, _ in order.release()] == ["b", "a", "c"]  # only partition 0 counts
+    order.offer("e", 1, 40.0, {}, now=13.0)  # partition 1 is back: the minimum again
+    order.offer("f", 0, 35.0, {}, now=13.0)
+    assert [k for k, _ in order.release()] == ["d"]
+    assert order.mark_idle(now=30.0) == {0, 1}
+    assert [k for k, _ in order.release()] == ["f", "e"]
 
 
 def test_a_busy_partition_never_goes_idle() -> None:
     order = new(partitions=2, idle_s=10.0)
     order.offer("a", 0, 10.0, {}, now=1.0)
-    order.busy = {1}  # its raw partition has lag: the partitioned stage is just slow
-    assert order.release(now=100.0) == []
-    assert order.next_idle_at(now=100.0) is None  # partition 0 idle; 1 wakes us with input
-    order.busy = set()
-    assert [k for k, _ in order.release(now=100.0)] == ["a"]
+    # partition 1 has raw consumer lag: the partitioned stage is slow, not quiet
+    assert order.mark_idle(now=100.0, busy={1}) == {0}
+    assert order.release() == []
+    assert order.mark_idle(now=100.0) == {1}
+    assert [k for k, _ in order.release()] == ["a"]
 
 
 def test_restored_state_releases_what_the_uninterrupted_buffer_would() -> None:
@@ -169,8 +175,9 @@ def test_downtime_does_not_make_partitions_idle() -> None:
     order.offer("a", 0, 10.0, {}, now=1.0)
     order.offer("b", 1, 5.0, {}, now=1.0)
     order = new(store, partitions=2, now=5000.0)  # restarted long after
-    assert order.release(now=5001.0) == []
-    assert order.watermark(now=5001.0) == 5.0
+    assert order.mark_idle(now=5001.0) == set()
+    assert order.release() == []
+    assert order.watermark() == 5.0
 
 
 def test_one_record_per_buffered_article_and_one_for_the_clock() -> None:
@@ -179,6 +186,23 @@ def test_one_record_per_buffered_article_and_one_for_the_clock() -> None:
     for i in range(5):
         order.offer(f"a{i}", 0, float(i), {"n": i}, now=1.0)
     assert set(store) == {STATE_KEY, "a0", "a1", "a2", "a3"} | {"a4"}
-    order.release(now=1.0)
+    order.release()
     assert set(store) == {STATE_KEY, "a4"}
     assert store[STATE_KEY] == {"max": {"0": 4.0}, "last": [3.0, "a3"]}
+
+
+def test_a_late_original_joins_its_copys_story_as_its_first_article() -> None:
+    """Decided after its later copy (it arrived late): not flagged a duplicate of a later
+    article, and the story's first article and first_seen become the original's."""
+    engine = DedupEngine(DedupConfig(), {}, {})
+    copy = article("peru-copy", QUAKE_PERU, source="wire.example", published="2026-02-11T21:30Z")
+    first = engine.decide(article_features(copy))
+    late = engine.decide(article_features(peru()))
+    assert late.story_id == first.story_id
+    assert (late.duplicate_kind, late.duplicate_of) == (None, None)
+    assert late.evidence["later_match"] == "peru-copy"
+    assert engine.stories[first.story_id]["first_article"] == "peru-1"
+    assert late.story["first_seen"] == "2026-02-11T21:05:00+00:00"
+    # an article after both still names the earliest one
+    again = article("peru-again", QUAKE_PERU, source="x.example", published="2026-02-11T22:00Z")
+    assert engine.decide(article_features(again)).duplicate_of == "peru-1"
