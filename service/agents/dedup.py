@@ -79,15 +79,22 @@ def register_dedup_agent(c: Components) -> None:
         in the agent, on the tick, inside the transaction of the dedup-input partition, so
         they commit atomically with the tick's offset (a plain send of the tick: it is input,
         not output)."""
+        try:
+            if not await tick_due():
+                return
+            await c.app.producer.send(settings.topic_dedup, None, tick_value, 0, None, None)
+        except Exception as exc:  # not started yet, or the broker is away: try again later
+            log.info("event-order tick not sent: %s", exc)
+
+    async def tick_due() -> bool:
         if c.dedup_tp not in c.app.consumer.assignment():
-            return
-        if not (stale[0] and len(t["pending"]) > 0):
-            if not len(order) or not order.timed_out(time.monotonic()):
-                return
-            await update_consumer_lag(c)  # judge idleness on fresh lag, not a 10 s old one
-            if not order.timed_out(time.monotonic()) - busy_partitions():
-                return
-        await c.app.producer.send(settings.topic_dedup, None, tick_value, 0, None, None)
+            return False
+        if stale[0] and len(t["pending"]) > 0:
+            return True
+        if not len(order) or not order.timed_out(time.monotonic()):
+            return False
+        await update_consumer_lag(c)  # judge idleness on fresh lag, not a 10 s old one
+        return bool(order.timed_out(time.monotonic()) - busy_partitions())
 
     @c.app.agent(c.dedup_input, name="newsflow.dedup")
     async def dedup(stream: StreamT[dict[str, Any]]) -> None:
