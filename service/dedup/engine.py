@@ -139,7 +139,10 @@ class DedupEngine:
                 story_id, similarity, evidence = best
                 kind = "story"
                 duplicate_of = self.stories[story_id]["first_article"]
-        if duplicate_of is not None and _later(self._ts_of(duplicate_of, story_id), features):
+        if (
+            duplicate_of is not None
+            and self._ts_of(duplicate_of, story_id) > features["published_ts"]
+        ):
             # a late article, published before what it matches: it joins that story as its
             # earliest article and is nobody's duplicate (duplicate_of never names a later one)
             evidence = {**evidence, "later_match": duplicate_of}
@@ -428,11 +431,6 @@ class DedupEngine:
             del self.stories[sid]
             evicted += 1
         return evicted
-
-
-def _later(ts: float, f: dict[str, Any]) -> bool:
-    """Whether an article published at ``ts`` comes after ``f``'s in (time, id) order."""
-    return ts > f["published_ts"]
 
 
 def _unpack(packed: str) -> Any:
