@@ -123,7 +123,7 @@ def create_app(settings: Settings, registry: CollectorRegistry | None = None) ->
     )
     tables = {
         name: app.Table(f"dedup-{name}", key_type=str, partitions=1)
-        for name in ("articles", "stories", "decisions", "pending")
+        for name in ("articles", "stories", "decisions")
     }
     return Components(
         settings=settings,

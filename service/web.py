@@ -148,7 +148,7 @@ def register_story_views(c: Components) -> None:
         if (busy := unavailable(self, decisions, article_id)) is not None:
             return busy
         decision = decisions.get(article_id)
-        if decision is None:
+        if decision is None or "story_id" not in decision:  # also the reserved keys
             return self.json({"error": "not_found", "article_id": article_id}, status=404)
         story_id = decision["story_id"]
         state = stories.get(story_id)

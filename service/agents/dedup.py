@@ -3,7 +3,8 @@
 Articles from all raw partitions are buffered and released by `EventOrder` (dedup/watermark.py)
 in (published_ts, id) order, so the decisions are the same whatever the partitioning, backlog
 or replay; a late article (older than what was already released) is decided at once, marked
-`late` in its evidence. The buffer lives in the changelogged `pending` table.
+`late` in its evidence. The buffer lives in the changelogged `decisions` table, under reserved
+keys (`PENDING_PREFIX`).
 
 State lives in Faust tables (changelogged, restored on restart). A decisions table keyed by
 article id makes the stage idempotent: an id seen before is not emitted again, whatever the
@@ -21,7 +22,7 @@ from faust import StreamT
 from .. import jsonio
 from ..app import Components
 from ..dedup import DedupConfig, DedupEngine
-from ..dedup.watermark import EventOrder
+from ..dedup.watermark import EventOrder, KeyPrefixed
 from ..pipeline import utc_now_iso
 from ..web import update_consumer_lag
 from . import publish
@@ -37,6 +38,10 @@ EXPIRY_KEY = ""
 # A dedup-input record with this key set carries no article: it wakes the agent to release
 # buffered articles (sent by the agent's own timer, see `wake`).
 TICK = "tick"
+# The event-time buffer lives in the decisions table under keys with this prefix (no article id
+# starts with a NUL character), so that it is changelogged and restored with the other state
+# without a fourth table (a new changelog topic raced the first assignment under load).
+PENDING_PREFIX = "\x00pending:"
 TICK_INTERVAL_S = 1.0
 
 
@@ -63,7 +68,7 @@ def register_dedup_agent(c: Components) -> None:
         stale[0] = True
 
     order = EventOrder(
-        t["pending"],
+        KeyPrefixed(decisions, PENDING_PREFIX),
         partitions=settings.raw_partitions,
         lateness_s=settings.allowed_lateness_s,
         idle_s=settings.partition_idle_s,
@@ -89,8 +94,8 @@ def register_dedup_agent(c: Components) -> None:
     async def tick_due() -> bool:
         if c.dedup_tp not in c.app.consumer.assignment():
             return False
-        if stale[0] and len(t["pending"]) > 0:
-            return True
+        if stale[0] and order.has_state():
+            return c.app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]
         if not len(order) or not order.timed_out(time.monotonic()):
             return False
         await update_consumer_lag(c)  # judge idleness on fresh lag, not a 10 s old one
@@ -206,7 +211,11 @@ def expire_decisions(decisions: Any, engine: DedupEngine, now: float) -> int:
     """Evict by event time, so a replay of the same input evicts the same entries."""
     evicted = engine.expire(now)
     cutoff = now - engine.config.near_window_hours * 3600
-    old = [k for k, v in decisions.items() if k != EXPIRY_KEY and float(v.get("t", 0.0)) < cutoff]
+    old = [
+        k
+        for k, v in decisions.items()
+        if k != EXPIRY_KEY and not k.startswith(PENDING_PREFIX) and float(v.get("t", 0.0)) < cutoff
+    ]
     for key in old:
         del decisions[key]
     return evicted + len(old)

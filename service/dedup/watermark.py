@@ -19,8 +19,9 @@ out-of-orderness, the way Flink merges per-partition watermarks:
   *late* and is handed back at once (decided out of order, never dropped).
 
 State that decides what is released (buffered articles, ``maxima``, the last released key)
-lives in a ``MutableMapping`` (a Faust table in the worker): one record per buffered article
-under its id, and the clock under ``STATE_KEY`` (article ids are non-empty). A restarted
+lives in a ``MutableMapping`` (in the worker, the changelogged ``decisions`` table under the
+reserved key prefix of ``KeyPrefixed``): one record per buffered article under its id, and
+the clock under ``STATE_KEY`` (article ids are non-empty). A restarted
 worker restores it and releases exactly what an uninterrupted one would. Idle clocks are wall
 time, kept in memory and restarted at start (downtime does not make partitions idle).
 """
@@ -29,12 +30,41 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 STATE_KEY = ""
 Key = tuple[float, str]
+
+
+class KeyPrefixed(MutableMapping[str, Any]):
+    """The entries of ``inner`` whose keys start with ``prefix`` (prefix removed): lets the
+    buffer share an existing table (no new changelog topic). Lookups are O(1); iterating and
+    ``len`` scan ``inner`` (done once per restore)."""
+
+    def __init__(self, inner: MutableMapping[str, Any], prefix: str) -> None:
+        self.inner = inner
+        self.prefix = prefix
+
+    def __getitem__(self, key: str) -> Any:
+        return self.inner[self.prefix + key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.inner[self.prefix + key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.inner[self.prefix + key]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and (self.prefix + key) in self.inner
+
+    def __iter__(self) -> Iterator[str]:
+        n = len(self.prefix)
+        return (k[n:] for k in list(self.inner) if k.startswith(self.prefix))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 @dataclass(frozen=True)
@@ -84,6 +114,10 @@ class EventOrder:
 
     def __contains__(self, article_id: str) -> bool:
         return bool(article_id) and article_id in self.store
+
+    def has_state(self) -> bool:
+        """Whether the store holds event-order state (read without a scan)."""
+        return STATE_KEY in self.store
 
     def watermark(self) -> float:
         """Articles published strictly before this are released; +inf when all are idle."""

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from service.dedup import DedupConfig, DedupEngine, article_features
-from service.dedup.watermark import STATE_KEY, EventOrder
+from service.dedup.watermark import STATE_KEY, EventOrder, KeyPrefixed
 from tests.unit.dedup_samples import QUAKE_PERU, article, peru
 
 
@@ -206,3 +206,16 @@ def test_a_late_original_joins_its_copys_story_as_its_first_article() -> None:
     # an article after both still names the earliest one
     again = article("peru-again", QUAKE_PERU, source="x.example", published="2026-02-11T22:00Z")
     assert engine.decide(article_features(again)).duplicate_of == "peru-1"
+
+
+def test_a_key_prefixed_view_shares_a_table_without_touching_its_other_keys() -> None:
+    table: dict[str, Any] = {"": {"n": 3}, "a1": {"story_id": "s"}}
+    order = new(KeyPrefixed(table, "\x00p:"), partitions=1)
+    order.offer("b", 0, 1.0, {"id": "b"}, now=1.0)
+    assert set(table) == {"", "a1", "\x00p:", "\x00p:b"}
+    assert "b" in order and "a1" not in order
+    restored = new(KeyPrefixed(dict(table), "\x00p:"), partitions=1)
+    assert len(restored) == 1 and restored.has_state()
+    order.offer("c", 0, 2.0, {}, now=1.0)
+    assert [k for k, _ in order.release()] == ["b"]
+    assert set(table) == {"", "a1", "\x00p:", "\x00p:c"}
