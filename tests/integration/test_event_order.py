@@ -37,6 +37,7 @@ from tests.integration.reliability import generate, raw_progress, running
 pytestmark = pytest.mark.integration
 
 N = 640
+TIMEOUT = 600  # per replay, for all 640 decisions (four replays share the machine)
 FAST_REJOIN = {"BROKER_SESSION_TIMEOUT": "10", "BROKER_HEARTBEAT_INTERVAL": "1"}
 _BUFFERED = re.compile(r"^newsflow_event_order_buffered ([0-9.e+-]+)$", re.M)
 
@@ -77,7 +78,16 @@ def replay(
     worker.start()
     with running(worker):
         ids = {k.decode() for k in keys if k is not None}
-        return decode(collect(s, s.topic_enriched, keys_seen(ids), timeout=300))
+        out = decode(collect(s, s.topic_enriched, keys_seen(ids), timeout=TIMEOUT))
+        assert_all(out, ids, worker)
+    return out
+
+
+def assert_all(out: list[dict[str, Any]], ids: set[str], worker: WorkerProcess) -> None:
+    """Inside `running`, so that a failure prints the worker's log tail."""
+    missing = ids - {a["id"] for a in out}
+    ready = f"buffered {buffered(worker):.0f}"
+    assert not missing, f"{len(missing)} never decided ({ready}), e.g. {sorted(missing)[:5]}"
 
 
 def replay_with_kill(
@@ -110,7 +120,8 @@ def replay_with_kill(
         worker.proc.wait(10)
         worker.start()
         ids = {k.decode() for k in keys if k is not None}
-        out = decode(collect(s, s.topic_enriched, keys_seen(ids), timeout=300))
+        out = decode(collect(s, s.topic_enriched, keys_seen(ids), timeout=TIMEOUT))
+        assert_all(out, ids, worker)
     return out, held
 
 
