@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
+from faust.types import TP
 from prometheus_client import CollectorRegistry
 
 from . import codec
@@ -29,6 +30,13 @@ class Components:
     stories: faust.TopicT
     dlq: faust.TopicT
     tables: dict[str, Any]
+    # the group's last measured lag per input (topic, partition), from the lag timer (web.py)
+    lag: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    @property
+    def dedup_tp(self) -> TP:
+        """The one partition of the decision stage's input."""
+        return TP(self.settings.topic_dedup, 0)
 
 
 def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:

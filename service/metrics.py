@@ -43,6 +43,9 @@ class Metrics:
     dedup_index_size: Gauge
     consumer_lag: Gauge
     ready: Gauge
+    late: Counter
+    event_order_buffered: Gauge
+    watermark_lag_seconds: Gauge
 
 
 def create_metrics(registry: CollectorRegistry) -> Metrics:
@@ -110,6 +113,22 @@ def create_metrics(registry: CollectorRegistry) -> Metrics:
         ready=Gauge(
             "newsflow_worker_ready",
             "1 when the worker is assigned, recovered and connected.",
+            registry=registry,
+        ),
+        late=Counter(
+            "newsflow_late_articles",
+            "Articles older than what the decision stage had already released (event time): "
+            "decided at once, out of order, marked late in their evidence.",
+            registry=registry,
+        ),
+        event_order_buffered=Gauge(
+            "newsflow_event_order_buffered",
+            "Articles waiting in the decision stage's event-time buffer.",
+            registry=registry,
+        ),
+        watermark_lag_seconds=Gauge(
+            "newsflow_watermark_lag_seconds",
+            "Newest publication time seen minus the last one decided (event-time seconds).",
             registry=registry,
         ),
     )

@@ -84,6 +84,8 @@ class Settings:
     commit_interval_s: float = 0.05
     shutdown_timeout_s: float = 20.0
     broker_lost_exit_s: float = 120.0
+    allowed_lateness_s: float = 5.0
+    partition_idle_s: float = 10.0
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = ""
     sasl_username: str = ""
@@ -126,6 +128,8 @@ class Settings:
             commit_interval_s=_float("NEWSFLOW_COMMIT_INTERVAL_S", d.commit_interval_s),
             shutdown_timeout_s=_float("NEWSFLOW_SHUTDOWN_TIMEOUT_S", d.shutdown_timeout_s),
             broker_lost_exit_s=_float("NEWSFLOW_BROKER_LOST_EXIT_S", d.broker_lost_exit_s),
+            allowed_lateness_s=_float("NEWSFLOW_ALLOWED_LATENESS_S", d.allowed_lateness_s),
+            partition_idle_s=_float("NEWSFLOW_PARTITION_IDLE_S", d.partition_idle_s),
             security_protocol=_env("KAFKA_SECURITY_PROTOCOL", d.security_protocol),
             sasl_mechanism=_env("KAFKA_SASL_MECHANISM", d.sasl_mechanism),
             sasl_username=_env("KAFKA_SASL_USERNAME", d.sasl_username),

@@ -166,7 +166,7 @@ def register_story_views(c: Components) -> None:
         if (busy := unavailable(self, decisions, article_id)) is not None:
             return busy
         decision = decisions.get(article_id)
-        if decision is None:
+        if decision is None or "story_id" not in decision:  # also the reserved keys
             return self.json({"error": "not_found", "article_id": article_id}, status=404)
         story_id = decision["story_id"]
         state = stories.get(story_id)
@@ -203,6 +203,7 @@ async def update_consumer_lag(c: Components) -> None:
             c.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(
                 max(0, end - done)
             )
+            c.lag[(tp.topic, tp.partition)] = max(0, end - done)
     except Exception as exc:
         log.info("consumer lag not measured: %s", exc)
     finally:

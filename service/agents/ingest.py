@@ -122,6 +122,7 @@ def register_ingest_agent(c: Components) -> None:
             {
                 "article": article,
                 "features": features,
+                "partition": msg.tp.partition,  # the decision stage orders by it (event time)
                 "produced_at": msg.timestamp,
                 "ingested_at": time.time(),
                 "traceparent": traceparent(msg.headers),

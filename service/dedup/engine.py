@@ -139,9 +139,25 @@ class DedupEngine:
                 story_id, similarity, evidence = best
                 kind = "story"
                 duplicate_of = self.stories[story_id]["first_article"]
+        if (
+            duplicate_of is not None
+            and self._ts_of(duplicate_of, story_id) > features["published_ts"]
+        ):
+            # a late article, published before what it matches: it joins that story as its
+            # earliest article and is nobody's duplicate (duplicate_of never names a later one)
+            evidence = {**evidence, "later_match": duplicate_of}
+            kind, duplicate_of = None, None
         story_id = story_id or assign_to or story_state.story_id_for(features["id"])
         new = self._record(features, sig, bands, story_id, query)
         return Decision(story_id, duplicate_of, kind, round(similarity, 4), evidence, new)
+
+    def _ts_of(self, article_id: str, story_id: str | None) -> float:
+        """Publication time of a matched article (a story's first: the story's first_ts)."""
+        rec = self.articles.get(article_id)
+        if rec is not None:
+            return float(rec["t"])
+        st = self.stories.get(story_id) if story_id else None
+        return float(st["first_ts"]) if st else float("-inf")
 
     def _candidates(self, keys: Iterable[int | str]) -> set[str]:
         out: set[str] = set()
@@ -166,7 +182,7 @@ class DedupEngine:
             keys.append(f["lead_key"])
         candidates = self._candidates(keys)
         candidates.discard(f["id"])
-        best: tuple[tuple[int, float, str], Kind, float, dict[str, Any]] | None = None
+        best: tuple[tuple[bool, int, float, str], Kind, float, dict[str, Any]] | None = None
         for aid in candidates:
             rec = self.articles.get(aid)
             if rec is None:
@@ -190,8 +206,9 @@ class DedupEngine:
                     "containment": round(c, 4),
                     "numbers": {"agreement": round(agreement, 4), "count": len(f["numbers"])},
                 }
+            # an earlier article beats a later one (only a late article has later candidates),
             # exact beats near, then the earliest article, then the id (deterministic)
-            rank = (0 if kind == "exact" else 1, rec["t"], aid)
+            rank = (rec["t"] > f["published_ts"], 0 if kind == "exact" else 1, rec["t"], aid)
             if best is None or rank < best[0]:
                 ev["matched_story"] = rec["s"]
                 ev["time_gap_hours"] = round((f["published_ts"] - rec["t"]) / 3600.0, 2)

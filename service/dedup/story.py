@@ -100,8 +100,11 @@ def add_article(state: dict[str, Any], features: dict[str, Any], recent: int) ->
     numbers = dict(state["numbers"])
     for n in salient_numbers(features["lead_numbers"]):
         numbers[n] = numbers.get(n, 0) + 1
+    # a late article published before the story's first becomes its first (first_seen too)
+    earlier = (ts, features["id"]) < (state["first_ts"], state["first_article"])
     return {
         **state,
+        "first_article": features["id"] if earlier else state["first_article"],
         "first_ts": min(state["first_ts"], ts),
         "last_ts": max(state["last_ts"], ts),
         "article_count": state["article_count"] + 1,
