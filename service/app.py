@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 
 from . import codec
 from .lifecycle import ExitingSupervisor
+from .kafka_io import TABLES
 from .metrics import Metrics, create_metrics
 from .settings import Settings
 
@@ -124,10 +125,7 @@ def create_app(settings: Settings, registry: CollectorRegistry | None = None) ->
         value_serializer="orjson",
         partitions=settings.dlq_partitions,
     )
-    tables = {
-        name: app.Table(f"dedup-{name}", key_type=str, partitions=1)
-        for name in ("articles", "stories", "decisions")
-    }
+    tables = {name: app.Table(f"dedup-{name}", key_type=str, partitions=1) for name in TABLES}
     return Components(
         settings=settings,
         app=app,

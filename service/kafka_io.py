@@ -54,7 +54,24 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
             topic_configs={"retention.ms": str(30 * 24 * 3600 * 1000)},
         ),
         NewTopic(settings.topic_dedup, 1, rf),
+        # The decision stage's table changelogs, named as Faust names them. Created here so
+        # that several workers starting at once never see a first assignment without them
+        # (Faust then fails the dedup agent with PartitionsMismatch until it declares them).
+        *(
+            NewTopic(
+                changelog_topic(settings, table), 1, rf, topic_configs={"cleanup.policy": "compact"}
+            )
+            for table in TABLES
+        ),
     ]
+
+
+TABLES = ("articles", "stories", "decisions")
+
+
+def changelog_topic(settings: Settings, table: str) -> str:
+    """Faust's changelog topic of a decision-stage table: `<app id>-dedup-<table>-changelog`."""
+    return f"{settings.app_id}-dedup-{table}-changelog"
 
 
 async def create_topics(settings: Settings) -> list[str]:
