@@ -11,8 +11,8 @@ from faust.types import TP
 from prometheus_client import CollectorRegistry
 
 from . import codec
-from .lifecycle import ExitingSupervisor
 from .kafka_io import TABLES
+from .lifecycle import ExitingSupervisor
 from .metrics import Metrics, create_metrics
 from .settings import Settings
 
