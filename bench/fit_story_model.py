@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("SKIP BASIL: ../shared/datasets not found; fitting on the own set only")
     for s in streams:
-        x, y, mine, _ = s.pairs
+        y = s.pairs[1]
         print(f"{s.name}: {len(s.feats)} articles, {len(y)} pairs ({int(y.sum())} positive)")
     cv, thresholds = cross_validate(streams, checks, args.folds, args.l2)
     print(f"cross-validated by story ({args.folds} folds), clustering replayed:")
