@@ -122,10 +122,10 @@ def counts(gold: dict[str, str], pred: dict[str, str], keep: Callable[[str], boo
 def build_pairs(feats: list[dict[str, Any]], gold: dict[str, str]) -> Pairs:
     """(signals, labels, article stories, candidate stories) by teacher forcing."""
     # teacher forcing never asks the model: a neutral one, so the shipped file may be stale.
-    # Every candidate sharing one query key is a pair (the worker scores only those sharing
-    # ``min_shared_keys``): the model must also score the weak ones low.
+    # The candidates are the worker's (its default config), so that the ``margin`` signal
+    # is measured among the same competitors as at decision time.
     neutral = StoryModel(weights=(0.0,) * len(FEATURES), bias=0.0, threshold=0.5, info={})
-    config = DedupConfig(model=neutral, min_shared_keys=1, max_story_candidates=15)
+    config = DedupConfig(model=neutral)
     engine = DedupEngine(config, {}, {})
     story_gold: dict[str, str] = {}
     gold_story: dict[str, str] = {}
@@ -146,9 +146,12 @@ def build_pairs(feats: list[dict[str, Any]], gold: dict[str, str]) -> Pairs:
 DROP: list[int] = []
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
-    """Newton's method on the L2-penalised log-loss over standardised features; returns
-    (weights, bias) on the original scale (features in ``DROP`` held at 0)."""
+def fit(
+    x: np.ndarray, y: np.ndarray, l2: float, sample: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """Newton's method on the L2-penalised, ``sample``-weighted log-loss over standardised
+    features; returns (weights, bias) on the original scale (features in ``DROP`` held at 0)."""
+    sample = np.ones(len(y)) if sample is None else sample
     x = x.copy()
     x[:, DROP] = 0.0
     mean, std = x.mean(axis=0), x.std(axis=0)
@@ -159,8 +162,9 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
     penalty[-1] = 0.0
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-np.clip(xb @ w, -30, 30)))
-        grad = xb.T @ (p - y) + penalty * w
-        hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        grad = xb.T @ (sample * (p - y)) + penalty * w
+        curv = sample * p * (1 - p)
+        hess = (xb * curv[:, None]).T @ xb + np.diag(penalty) + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -179,14 +183,18 @@ def model_of(w: np.ndarray, b: float, threshold: float, info: dict[str, Any]) ->
 
 
 def fit_pairs(streams: list[Stream], keep: Callable[[str], bool]) -> tuple[np.ndarray, ...]:
-    xs, ys = [], []
+    """The kept pairs of every stream, each stream's weighted to the same total (so the larger
+    set does not decide alone)."""
+    xs, ys, ws = [], [], []
     for s in streams:
         x, y, mine, theirs = s.pairs
         rows = np.array([keep(a) and keep(b) for a, b in zip(mine, theirs, strict=True)])
-        if len(rows):
+        if len(rows) and rows.any():
             xs.append(x[rows])
             ys.append(y[rows])
-    return np.vstack(xs), np.concatenate(ys)
+            ws.append(np.full(int(rows.sum()), 1.0 / rows.sum()))
+    w = np.concatenate(ws)
+    return np.vstack(xs), np.concatenate(ys), w * len(w) / w.sum()
 
 
 def choose_threshold(
@@ -225,8 +233,8 @@ def cross_validate(
     for i in range(k):
         train = lambda g, i=i: fold[g] != i  # noqa: E731
         check = lambda g, i=i: fold[g] == i  # noqa: E731
-        x, y = fit_pairs(streams, train)
-        w, b = fit(x, y, l2)
+        x, y, sw = fit_pairs(streams, train)
+        w, b = fit(x, y, l2, sw)
         t, _ = choose_threshold(streams, w, b, train)
         thresholds.append(t)
         model = model_of(w, b, t, {})
@@ -243,7 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--l2", type=float, default=1.0, help="L2 penalty on the weights")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--drop", default="", help="comma-separated features fixed at 0 (ablation)")
+    ap.add_argument(
+        "--drop",
+        default="size",
+        help="comma-separated features held at 0 (default size: the fit sets cap story sizes, "
+        "BASIL at 3 articles, so its weight would learn that cap, not news)",
+    )
     ap.add_argument("--dry-run", action="store_true", help="print, do not write the model")
     args = ap.parse_args(argv)
     DROP[:] = [FEATURES.index(name) for name in args.drop.split(",") if name]
@@ -277,8 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:24s} pairwise {_fmt(c.pairwise())}  B-cubed {_fmt(c.bcubed())}")
     print(f"  per-fold thresholds {thresholds}")
     everything = lambda g: True  # noqa: E731
-    x, y = fit_pairs(streams, everything)
-    w, b = fit(x, y, args.l2)
+    x, y, sw = fit_pairs(streams, everything)
+    w, b = fit(x, y, args.l2, sw)
     threshold, in_sample = choose_threshold(streams, w, b, everything)
     print(f"in-sample (fitted and thresholded on the same data), threshold {threshold}:")
     for s in checks:

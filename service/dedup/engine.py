@@ -258,6 +258,7 @@ class DedupEngine:
             signals["time_first"] = scoring.time_similarity(abs(ts - st["first_ts"]))
             signals["_keys"] = -minus_keys
             out.append((sid, signals))
+        scoring.add_margins([signals for _, signals in out])
         return out
 
     def _best_story(

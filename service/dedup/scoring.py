@@ -26,6 +26,10 @@ Signals (all in [-1, 1] or [0, 1]):
   over ``TIME_SCALE_DAYS``; ``time_first``: the same to its oldest article (a story's follow-ups
   come within days; the same people's next event, weeks later);
 - ``size``: log(1 + the story's article count): a large story draws more candidates by chance;
+- ``margin``: how far this story's text similarity (mean of ``cosine`` and ``body``) stands
+  above the best other candidate's (the similarity itself when it is the only one): an event's
+  follow-up stands out from the other stories about the same people, while the first article
+  of a new event resembles several of them about equally;
 - ``gap``: hours since the story was last seen, divided by the story window (evidence only).
 The story side uses the story's main dates and numbers (held by at least half as many of its
 articles as the most common one), not their union, so incidental mentions do not accumulate.
@@ -57,6 +61,7 @@ FEATURES = (
     "time",
     "time_first",
     "size",
+    "margin",
 )
 PERSON_TYPES = frozenset({"PERSON", "PER"})
 BODY_TERMS = 64  # body terms an article carries; the story centroid keeps more (story.py)
@@ -97,6 +102,17 @@ def body_terms(tokens: Iterable[str], n: int = BODY_TERMS) -> dict[str, int]:
             counts[tok] += 1
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
     return dict(ranked[:n])
+
+
+def add_margins(candidates: list[dict[str, Any]]) -> None:
+    """Set every candidate's ``margin`` (see the module docstring), in place."""
+    text = [0.5 * (c["cosine"] + c["body"]) for c in candidates]
+    order = sorted(range(len(text)), key=text.__getitem__, reverse=True)
+    for rank, i in enumerate(order):
+        other = (
+            text[order[1]] if rank == 0 and len(order) > 1 else (text[order[0]] if rank else 0.0)
+        )
+        candidates[i]["margin"] = text[i] - other
 
 
 def time_similarity(seconds: float) -> float:

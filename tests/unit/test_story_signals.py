@@ -114,3 +114,19 @@ def test_body_document_frequencies_follow_the_index_and_rebuild_the_same() -> No
     assert fresh._bdf == engine._bdf and fresh._body_stories == engine._body_stories
     engine.expire(feats[-1]["published_ts"] + 400 * 3600.0)  # past every window
     assert not engine._bdf and not engine._body_stories
+
+
+def test_margin_is_the_lead_over_the_best_other_candidate() -> None:
+    cands = [
+        {"cosine": 0.6, "body": 0.4},  # text 0.5
+        {"cosine": 0.2, "body": 0.2},  # text 0.2
+        {"cosine": 0.1, "body": 0.5},  # text 0.3
+    ]
+    scoring.add_margins(cands)
+    assert math.isclose(cands[0]["margin"], 0.2)  # 0.5 over the runner-up's 0.3
+    assert math.isclose(cands[1]["margin"], -0.3)  # 0.2 under the best's 0.5
+    assert math.isclose(cands[2]["margin"], -0.2)
+    alone = [{"cosine": 0.4, "body": 0.2}]
+    scoring.add_margins(alone)
+    assert math.isclose(alone[0]["margin"], 0.3)  # no competitor: its own similarity
+    scoring.add_margins([])  # nothing to do
