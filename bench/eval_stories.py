@@ -12,6 +12,7 @@ one threshold tuned on the set itself, no time signal: an optimistic reference.
 Seed cases: the secret-talks rewrites must share one story; the Senate war-powers vote, the
 push to declare victory and the older (2025) round of talks must each stay apart.
 BASIL lives in ``../shared/datasets``: absent (a user's clone), those rows are skipped, saying so.
+Exits 1 when a seed-case check fails.
 ``--small`` (CI): the first 20 BASIL stories and 10 dev stories.
 """
 
@@ -173,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         keep = [{k: v for k, v in r.items() if k not in {"pred", "gold"}} for r in results]
         Path(args.json).write_bytes(jsonio.dumps(keep))
+    if failed:
+        print(f"FAIL: {failed} seed-case checks", file=sys.stderr)
+        return 1
     return 0
 
 
