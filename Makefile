@@ -52,7 +52,7 @@ lint-deploy: $(STAMP)
 	bash deploy/lint.sh
 
 eval: $(STAMP)
-	@for s in bench/eval_entities.py bench/eval_dates.py bench/eval_dedup.py; do \
+	@for s in bench/eval_entities.py bench/eval_dates.py bench/eval_dedup.py bench/eval_stories.py; do \
 	  if [ -f $$s ]; then echo "== $$s"; $(BIN)/python $$s --small || exit 1; fi; done
 
 clean:

@@ -4,7 +4,8 @@
 
 Synthetic features (seeded): Zipf-distributed title+lead vocabulary, a pool of entities, event
 dates, random MinHash signatures; 5% of articles are exact copies and 10% near copies (15% of
-the slots redrawn) of a recent article, 30% share a story's terms and entities. One article
+the slots redrawn) of a recent article, 30% share a story's terms, half its body terms and its
+entities; every article carries 64 body terms (``body_terms``). One article
 every 2 s of stream time, so the 72 h story window and the index fill as in production.
 Prints decisions/s, p50/p99 microseconds per decision (``expire`` every 500 decisions, as the
 agent does), the time to rebuild the in-memory indexes from the tables, and (a second run under
@@ -39,11 +40,22 @@ import orjson
 from dedup_data import ROOT  # noqa: F401  (puts the repo on sys.path)
 
 from service.dedup import DedupConfig, DedupEngine
+from service.dedup.scoring import BODY_TERMS
 from service.dedup.signatures import NUM_PERM
 
 VOCAB = 50_000
 EXPIRE_EVERY = 500  # as service/agents/dedup.py
 ENTITIES = 5_000
+
+
+def _body_terms(rng: np.random.Generator, n: int) -> dict[str, int]:
+    """A body term vector as ``article_features`` makes one: n distinct Zipf-drawn words, the
+    more frequent ones counted more."""
+    out: dict[str, int] = {}
+    while len(out) < n:
+        w = int(rng.zipf(1.2)) % VOCAB
+        out[f"b{w}"] = out.get(f"b{w}", 0) + 1
+    return out
 
 
 def synthetic(n: int, seed: int = 3) -> list[dict[str, Any]]:
@@ -69,12 +81,15 @@ def synthetic(n: int, seed: int = 3) -> list[dict[str, Any]]:
             terms = dict(base["terms"])
             for w in rng.zipf(1.3, size=8) % VOCAB:
                 terms[f"w{w}"] = terms.get(f"w{w}", 0) + 1
+            body = dict(list(base["body_terms"].items())[: BODY_TERMS // 2])
+            body.update(_body_terms(rng, BODY_TERMS - len(body)))
             f = {
                 **base,
                 "exact": f"{i:032x}"[::-1],
                 "lead_key": f"ld{i:012x}",
                 "signature": [int(x) for x in rng.integers(0, 2**32, size=NUM_PERM)],
                 "terms": terms,
+                "body_terms": body,
             }
         else:
             terms = {}
@@ -92,6 +107,7 @@ def synthetic(n: int, seed: int = 3) -> list[dict[str, Any]]:
                 "numbers": sorted({str(int(x)) for x in rng.integers(0, 500, size=6)}),
                 "lead_numbers": [str(int(rng.integers(0, 100)))],
                 "terms": terms,
+                "body_terms": _body_terms(rng, BODY_TERMS),
                 "entities": [
                     {"id": f"Q{e}", "name": f"Entity {e}", "type": "ORG", "count": 1}
                     for e in dict.fromkeys(int(x) for x in ents)

@@ -1,17 +1,24 @@
 """Fit the article-to-story logistic model and write ``service/dedup/data/story_model.json``.
 
-    .venv/bin/python bench/fit_story_model.py [--l2 1.0] [--dry-run]
+    .venv/bin/python bench/fit_story_model.py [--l2 1.0] [--folds 5] [--dry-run]
 
-Pairs: the dev set (real articles only, no derived copies) is replayed in time order through
-the worker's path; before each article is recorded, every candidate story the engine finds is a
-labelled pair (1 when the story holds the article's gold story). Articles are then assigned to
-their gold story (teacher forcing), so the pairs do not depend on the model being fitted.
-Stories are first aligned in time (``dedup_data.align_stories``: each gold story shifted by
-whole days to start within 0-3 days of the others), since the dev set spreads its hard negatives
-over months where a real stream holds them in the same 72 h window.
-Model: L2-regularised logistic regression by Newton's method (bias not penalised), few features.
-Cross-validation: 5 folds grouped by gold story (seeded), reporting AUC and P/R/F1 at the
-threshold; the threshold is the one maximising cross-validated F1 on a coarse grid.
+Fit sets, each replayed in publication order through the worker's path: BASIL aligned in time
+(``../shared/datasets``, when present) and the own dev set's real articles (plus the shared
+seed) with its stories aligned in time (``dedup_data.align_stories``). The seed cases are not
+fitted on: they are checks.
+Pairs: before each article is recorded, every candidate story the engine finds is a labelled
+pair (1 when the story holds the article's gold story); the article is then assigned to its
+gold story (teacher forcing), so the pairs do not depend on the model being fitted.
+Model: L2-regularised logistic regression by Newton's method (bias not penalised) over
+``scoring.FEATURES``; its score also ranks the candidates.
+Cross-validation by story: the stories of every set are dealt into ``--folds`` folds (seeded).
+For fold k the weights are fitted on the pairs whose article's and candidate's stories are both
+outside k; the join threshold is the one whose replayed clustering scores the best mean
+pairwise F1 over the fit sets on the articles outside k; the stream is then replayed with that
+model and threshold and the fold's own articles are scored (their stories never seen in the
+fit). The pooled out-of-fold predictions give the cross-validated figures (BASIL as published
+is scored the same way). The shipped model is then fitted on all pairs, its threshold chosen
+by replaying all of each fit set: those in-sample figures are printed too, labelled as such.
 Deterministic: fixed seed, no randomness elsewhere.
 """
 
@@ -20,11 +27,21 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from dedup_data import DEV_SET, ROOT, featurize, load_dev, load_enricher
+from story_data import (
+    ROOT,
+    basil_available,
+    featurize,
+    load_basil,
+    load_enricher,
+    load_own,
+    replay,
+)
 
 from service import jsonio
 from service.dedup import DedupConfig, DedupEngine
@@ -34,35 +51,109 @@ from service.dedup.story import story_id_for
 MODEL_PATH = ROOT / "service" / "dedup" / "data" / "story_model.json"
 SEED = 7
 GRID = [round(0.05 * i, 2) for i in range(2, 19)]
+Pairs = tuple[np.ndarray, np.ndarray, list[str], list[str]]
 
 
-def build_pairs(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    gold = {r["id"]: r["gold_story"] for r in rows}
+class Stream:
+    """One set's featurized stream and gold labels."""
+
+    def __init__(self, name: str, feats: list[dict[str, Any]], gold: dict[str, str]) -> None:
+        self.name, self.feats, self.gold = name, feats, gold
+        self.pairs = build_pairs(feats, gold)
+
+    def replay(self, model: StoryModel) -> dict[str, str]:
+        return replay(self.feats, DedupConfig(model=model))
+
+    def score(self, model: StoryModel, keep: Callable[[str], bool]) -> Counts:
+        """Replay the whole stream with ``model``; the counts on the kept articles."""
+        return counts(self.gold, self.replay(model), keep)
+
+
+class Counts:
+    """Pairwise and B-cubed tallies over the articles of some stories, judged in the whole
+    stream: every pair with one of them (a false merge with any other article counts)."""
+
+    def __init__(self) -> None:
+        self.tp = self.fp = self.fn = 0
+        self.b3p = self.b3r = 0.0
+        self.n = 0
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
+        self.b3p, self.b3r, self.n = self.b3p + other.b3p, self.b3r + other.b3r, self.n + other.n
+        return self
+
+    def pairwise(self) -> tuple[float, float, float]:
+        return _prf(self.tp, self.tp + self.fp, self.tp + self.fn)
+
+    def bcubed(self) -> tuple[float, float, float]:
+        if not self.n:
+            return 0.0, 0.0, 0.0
+        p, r = self.b3p / self.n, self.b3r / self.n
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def _prf(tp: float, npred: float, ngold: float) -> tuple[float, float, float]:
+    p = tp / npred if npred else 0.0
+    r = tp / ngold if ngold else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def counts(gold: dict[str, str], pred: dict[str, str], keep: Callable[[str], bool]) -> Counts:
+    """Ordered pairs (a, b), a an article of a kept story and b any other article: on all
+    stories these are the pairwise counts (each pair twice) and the B-cubed terms."""
+    cell = Counter((pred[i], gold[i]) for i in gold)
+    psz = Counter(pred[i] for i in gold)
+    gsz = Counter(gold[i] for i in gold)
+    c = Counts()
+    for i, g in gold.items():
+        if not keep(g):
+            continue
+        both = cell[(pred[i], g)]
+        c.tp += both - 1
+        c.fp += psz[pred[i]] - both
+        c.fn += gsz[g] - both
+        c.b3p += both / psz[pred[i]]
+        c.b3r += both / gsz[g]
+        c.n += 1
+    return c
+
+
+def build_pairs(feats: list[dict[str, Any]], gold: dict[str, str]) -> Pairs:
+    """(signals, labels, article stories, candidate stories) by teacher forcing."""
     # teacher forcing never asks the model: a neutral one, so the shipped file may be stale.
-    # Every candidate sharing one query key is a pair (the worker scores only those sharing
-    # ``min_shared_keys``): the model must also score the weak ones low, not learn its bias
-    # on the hard ones alone.
+    # The candidates are the worker's (its default config), so that the ``margin`` signal
+    # is measured among the same competitors as at decision time.
     neutral = StoryModel(weights=(0.0,) * len(FEATURES), bias=0.0, threshold=0.5, info={})
-    config = DedupConfig(model=neutral, min_shared_keys=1, max_story_candidates=10)
+    config = DedupConfig(model=neutral)
     engine = DedupEngine(config, {}, {})
     story_gold: dict[str, str] = {}
     gold_story: dict[str, str] = {}
-    x, y, groups = [], [], []
-    for f in featurize(rows, load_enricher(), align=True):
+    x, y, mine, theirs = [], [], [], []
+    for f in feats:
         g = gold[f["id"]]
         for sid, signals in engine.candidate_stories(f):
             x.append([signals[name] for name in FEATURES])
             y.append(1.0 if story_gold[sid] == g else 0.0)
-            groups.append(g)
+            mine.append(g)
+            theirs.append(story_gold[sid])
         sid = gold_story.setdefault(g, story_id_for(f["id"]))
         story_gold[sid] = g
         engine.decide(f, assign_to=sid)
-    return np.array(x, dtype=float).reshape(-1, len(FEATURES)), np.array(y), groups
+    return np.array(x, dtype=float).reshape(-1, len(FEATURES)), np.array(y), mine, theirs
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
-    """Newton's method on the L2-penalised log-loss over standardised features; returns
-    (weights, bias) on the original scale."""
+DROP: list[int] = []
+
+
+def fit(
+    x: np.ndarray, y: np.ndarray, l2: float, sample: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """Newton's method on the L2-penalised, ``sample``-weighted log-loss over standardised
+    features; returns (weights, bias) on the original scale (features in ``DROP`` held at 0)."""
+    sample = np.ones(len(y)) if sample is None else sample
+    x = x.copy()
+    x[:, DROP] = 0.0
     mean, std = x.mean(axis=0), x.std(axis=0)
     std[std == 0] = 1.0
     xb = np.hstack([(x - mean) / std, np.ones((len(x), 1))])
@@ -71,8 +162,9 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
     penalty[-1] = 0.0
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-np.clip(xb @ w, -30, 30)))
-        grad = xb.T @ (p - y) + penalty * w
-        hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        grad = xb.T @ (sample * (p - y)) + penalty * w
+        curv = sample * p * (1 - p)
+        hess = (xb * curv[:, None]).T @ xb + np.diag(penalty) + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -81,76 +173,156 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
     return weights, float(w[-1] - weights @ mean)
 
 
-def predict(x: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
+def model_of(w: np.ndarray, b: float, threshold: float, info: dict[str, Any]) -> StoryModel:
+    return StoryModel(
+        weights=tuple(round(float(v), 4) for v in w),
+        bias=round(b, 4),
+        threshold=threshold,
+        info=info,
+    )
 
 
-def auc(y: np.ndarray, s: np.ndarray) -> float:
-    pos, neg = s[y == 1], s[y == 0]
-    if not len(pos) or not len(neg):
-        return float("nan")
-    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
-    return float(wins / (len(pos) * len(neg)))
+def fit_pairs(streams: list[Stream], keep: Callable[[str], bool]) -> tuple[np.ndarray, ...]:
+    """The kept pairs of every stream, each stream's weighted to the same total (so the larger
+    set does not decide alone)."""
+    xs, ys, ws = [], [], []
+    for s in streams:
+        x, y, mine, theirs = s.pairs
+        rows = np.array([keep(a) and keep(b) for a, b in zip(mine, theirs, strict=True)])
+        if len(rows) and rows.any():
+            xs.append(x[rows])
+            ys.append(y[rows])
+            ws.append(np.full(int(rows.sum()), 1.0 / rows.sum()))
+    w = np.concatenate(ws)
+    return np.vstack(xs), np.concatenate(ys), w * len(w) / w.sum()
 
 
-def prf(y: np.ndarray, s: np.ndarray, t: float) -> tuple[float, float, float]:
-    hit = s >= t
-    tp = float((hit & (y == 1)).sum())
-    p = tp / hit.sum() if hit.sum() else 1.0
-    r = tp / (y == 1).sum() if (y == 1).sum() else 1.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+def choose_threshold(
+    streams: list[Stream], w: np.ndarray, b: float, keep: Callable[[str], bool]
+) -> tuple[float, dict[str, Counts]]:
+    """The grid threshold whose replayed clustering has the best mean pairwise F1 on the kept
+    stories of the fit streams (ties: nearer 0.5)."""
+    best: tuple[tuple[float, float], float, dict[str, Counts]] | None = None
+    for t in GRID:
+        model = model_of(w, b, t, {})
+        scores = {s.name: s.score(model, keep) for s in streams}
+        mean_f1 = sum(v.pairwise()[2] for v in scores.values()) / len(scores)
+        key = (round(mean_f1, 4), -abs(t - 0.5))
+        if best is None or key > best[0]:
+            best = (key, t, scores)
+    assert best is not None
+    return best[1], best[2]
 
 
-def cross_validate(x: np.ndarray, y: np.ndarray, groups: list[str], l2: float) -> np.ndarray:
-    """Out-of-fold scores, 5 folds grouped by gold story."""
-    names = sorted(set(groups))
-    random.Random(SEED).shuffle(names)
-    fold_of = {g: i % 5 for i, g in enumerate(names)}
-    folds = np.array([fold_of[g] for g in groups])
-    scores = np.zeros(len(y))
-    for k in range(5):
-        test = folds == k
-        if not test.any() or len(set(y[~test])) < 2:
-            scores[test] = 0.5
-            continue
-        w, b = fit(x[~test], y[~test], l2)
-        scores[test] = predict(x[test], w, b)
-    return scores
+def folds_of(streams: list[Stream], k: int) -> dict[str, int]:
+    fold: dict[str, int] = {}
+    for s in streams:
+        names = sorted(set(s.gold.values()))
+        random.Random(SEED).shuffle(names)
+        fold.update({g: i % k for i, g in enumerate(names)})
+    return fold
+
+
+def cross_validate(
+    streams: list[Stream], checks: list[Stream], k: int, l2: float
+) -> tuple[dict[str, Counts], list[float]]:
+    """Out-of-fold tallies per stream (fit streams and check-only ones), and the thresholds."""
+    fold = folds_of(streams + checks, k)
+    pooled = {s.name: Counts() for s in streams + checks}
+    thresholds = []
+    for i in range(k):
+        train = lambda g, i=i: fold[g] != i  # noqa: E731
+        check = lambda g, i=i: fold[g] == i  # noqa: E731
+        x, y, sw = fit_pairs(streams, train)
+        w, b = fit(x, y, l2, sw)
+        t, _ = choose_threshold(streams, w, b, train)
+        thresholds.append(t)
+        model = model_of(w, b, t, {})
+        for s in streams + checks:
+            pooled[s.name] += s.score(model, check)
+    return pooled, thresholds
+
+
+def _fmt(p: tuple[float, float, float]) -> str:
+    return f"P {p[0]:.3f} R {p[1]:.3f} F1 {p[2]:.3f}"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--l2", type=float, default=1.0, help="L2 penalty on the weights")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument(
+        "--drop",
+        default="size",
+        help="comma-separated features held at 0 (default size: the fit sets cap story sizes, "
+        "BASIL at 3 articles, so its weight would learn that cap, not news)",
+    )
     ap.add_argument("--dry-run", action="store_true", help="print, do not write the model")
     args = ap.parse_args(argv)
-    rows = load_dev()
-    x, y, groups = build_pairs(rows)
-    print(f"{len(rows)} articles, {len(set(groups))} gold stories with candidates")
-    print(f"{len(y)} article-story pairs, {int(y.sum())} positive")
-    oof = cross_validate(x, y, groups, args.l2)
-    threshold = max(GRID, key=lambda t: (round(prf(y, oof, t)[2], 4), -abs(t - 0.5)))
-    p, r, f1 = (float(v) for v in prf(y, oof, threshold))
-    cv_auc = auc(y, oof)
-    print(f"cross-validated AUC {cv_auc:.3f}; at threshold {threshold}: ")
-    print(f"  P {p:.3f} R {r:.3f} F1 {f1:.3f}")
-    w, b = fit(x, y, args.l2)
+    DROP[:] = [FEATURES.index(name) for name in args.drop.split(",") if name]
+    enricher = load_enricher()
+    own = load_own()
+    streams = [
+        Stream(
+            "own dev set aligned",
+            featurize(own, enricher, align=True),
+            {r["id"]: r["gold_story"] for r in own},
+        )
+    ]
+    checks = []
+    if basil_available():
+        for aligned in (True, False):
+            rows = load_basil(aligned)
+            s = Stream(
+                f"BASIL {'aligned' if aligned else 'as published'}",
+                featurize(rows, enricher),
+                {r["id"]: r["gold_story"] for r in rows},
+            )
+            (streams if aligned else checks).append(s)
+    else:
+        print("SKIP BASIL: ../shared/datasets not found; fitting on the own set only")
+    for s in streams:
+        y = s.pairs[1]
+        print(f"{s.name}: {len(s.feats)} articles, {len(y)} pairs ({int(y.sum())} positive)")
+    cv, thresholds = cross_validate(streams, checks, args.folds, args.l2)
+    print(f"cross-validated by story ({args.folds} folds), clustering replayed:")
+    for name, c in cv.items():
+        print(f"  {name:24s} pairwise {_fmt(c.pairwise())}  B-cubed {_fmt(c.bcubed())}")
+    print(f"  per-fold thresholds {thresholds}")
+    everything = lambda g: True  # noqa: E731
+    x, y, sw = fit_pairs(streams, everything)
+    w, b = fit(x, y, args.l2, sw)
+    threshold, in_sample = choose_threshold(streams, w, b, everything)
+    print(f"in-sample (fitted and thresholded on the same data), threshold {threshold}:")
+    for s in checks:
+        in_sample[s.name] = s.score(model_of(w, b, threshold, {}), everything)
+    for name, c in in_sample.items():
+        print(f"  {name:24s} pairwise {_fmt(c.pairwise())}  B-cubed {_fmt(c.bcubed())}")
     print("weights", {name: round(float(v), 3) for name, v in zip(FEATURES, w, strict=True)})
     print(f"bias {b:.3f}")
-    model = StoryModel(
-        weights=tuple(round(float(v), 4) for v in w),
-        bias=round(b, 4),
-        threshold=threshold,
-        info={
-            "fitted_at": datetime.now(UTC).date().isoformat(),
-            "fitted_on": f"{DEV_SET.name} + shared seed: {len(rows)} articles, "
-            f"{len(y)} pairs ({int(y.sum())} positive), stories aligned in time",
-            "script": "bench/fit_story_model.py",
-            "l2": args.l2,
-            "seed": SEED,
-            "cv": {"folds": 5, "auc": round(cv_auc, 4), "precision": round(p, 4),
-                   "recall": round(r, 4), "f1": round(f1, 4)},
+    info = {
+        "fitted_at": datetime.now(UTC).date().isoformat(),
+        "fitted_on": "; ".join(
+            f"{s.name}: {len(s.feats)} articles, {len(s.pairs[1])} pairs "
+            f"({int(s.pairs[1].sum())} positive)"
+            for s in streams
+        ),
+        "script": "bench/fit_story_model.py",
+        "l2": args.l2,
+        "seed": SEED,
+        "cv": {
+            "folds": args.folds,
+            "by": "story",
+            **{
+                name: {"pairwise_p": round(c.pairwise()[0], 4),
+                       "pairwise_r": round(c.pairwise()[1], 4),
+                       "pairwise_f1": round(c.pairwise()[2], 4),
+                       "bcubed_f1": round(c.bcubed()[2], 4)}
+                for name, c in cv.items()
+            },
         },
-    )  # fmt: skip
+    }  # fmt: skip
+    model = model_of(w, b, threshold, info)
     if not args.dry_run:
         MODEL_PATH.write_bytes(jsonio.dumps(model.to_dict()) + b"\n")
         print(f"wrote {MODEL_PATH.relative_to(ROOT)}")

@@ -3,16 +3,18 @@
 Persisted (plain dicts or Faust tables; one changelog record per ``__setitem__``/``__delitem__``):
 - ``articles``: article id -> base record: publication time ``t``, story id ``s``, exact hash
   ``x``, packed MinHash ``g``, shingle count ``n``, numbers ``nums``, lead key ``l``, title+lead
-  terms ``tm`` and entity ids ``en``: what verifying a copy and rebuilding the indexes need;
+  terms ``tm``, body terms ``bt`` and entity ids ``en``: what verifying a copy and rebuilding
+  the indexes need;
 - ``stories``: story id -> story state (``story.py``), with its term/entity/date summaries.
 A decision writes one article record and one story state: two records per article.
 
 Derived, in memory, rebuilt from the two mappings by ``rebuild()`` (after a restart, recovery
 or rebalance) and kept in step by ``decide``/``expire``:
 - copy buckets: exact hash, lead key and the 32 LSH band keys -> article ids;
-- document frequencies of terms and entities over the articles in the index window (added on
-  decide, removed on eviction, so they decay with the window) and the article count;
-- story postings: every term and entity of a story's summary -> story ids;
+- document frequencies of title+lead terms, body terms and entities over the articles in the
+  index window (added on decide, removed on eviction, so they decay with the window) and the
+  article count: the idf of every signal comes from the stream itself;
+- story postings: every term, body-centroid term and entity of a story's summary -> story ids;
 - eviction heaps ordered by (time, id), and per-story values parsed once per story version
   when the story is first scored (main dates, numbers, places).
 Every derived structure is a function of the mappings' contents, never of their order, so a
@@ -22,10 +24,11 @@ For each article's features, in order:
 1. exact / near copy: candidates from the exact hash, lead key and band buckets (a bucket holding
    more than ``max_bucket`` ids contributes its earliest ones); exact = same hash, near = estimated
    Jaccard >= 0.5 or containment >= 0.8 and the number check. The earliest match wins.
-2. same story: stories sharing a query term (the article's top title+lead terms by tf-idf) or
-   entity, at least ``min_shared_keys`` of them (keys held by more than ``max_stories_per_key``
-   stories are too common to select with), the ``max_story_candidates`` sharing most, are scored
-   by the logistic model (``scoring.py``); the best at or above its threshold wins.
+2. same story: stories sharing a query term (the article's top title+lead and top body terms
+   by tf-idf) or entity, at least ``min_shared_keys`` of them (keys held by more than
+   ``max_stories_per_key`` stories are too common to select with), the ``max_story_candidates``
+   sharing most, are scored by the logistic model (``scoring.py``, which also ranks them); the
+   best at or above its threshold wins.
 3. otherwise a new story, its id derived from this article's id.
 Stored values are replaced, never mutated in place.
 """
@@ -61,7 +64,7 @@ class DedupConfig:
     max_bucket: int = 32
     story_query_terms: int = 10
     story_query_entities: int = 15
-    max_story_candidates: int = 6
+    max_story_candidates: int = 10
     min_shared_keys: int = 2
     max_stories_per_key: int = 100
     model: StoryModel | None = field(default=None, compare=False)
@@ -94,10 +97,12 @@ class DedupEngine:
         self._buckets: dict[int | str, Bucket] = {}
         self._df: Counter[str] = Counter()
         self._edf: Counter[str] = Counter()
+        self._bdf: Counter[str] = Counter()
         self._indexed = 0
         # postings and buckets hold one id as a plain str (most do), a collection past that
         self._term_stories: dict[str, str | set[str]] = {}
         self._entity_stories: dict[str, str | set[str]] = {}
+        self._body_stories: dict[str, str | set[str]] = {}
         self._views: dict[str, tuple[int, scoring.StoryView]] = {}  # by version, lazily
         self._stories = 0
         self._article_heap: list[tuple[float, str]] = []
@@ -221,7 +226,7 @@ class DedupEngine:
     def _query(self, f: dict[str, Any]) -> scoring.Query:
         """The article's side of the story comparison, idf weights computed once."""
         return scoring.Query.build(
-            f, self._df, self._edf, self._indexed, self.config.story_query_terms
+            f, self._df, self._edf, self._indexed, self.config.story_query_terms, self._bdf
         )
 
     def candidate_stories(
@@ -231,11 +236,12 @@ class DedupEngine:
         q = query if query is not None else self._query(f)
         cfg = self.config
         cap = cfg.max_stories_per_key
-        terms, entities = self._term_stories, self._entity_stories
+        terms, entities, body = self._term_stories, self._entity_stories, self._body_stories
         singles: list[str] = []
         sets: list[set[str]] = []
         for p in chain(
             map(terms.get, q.top_terms),
+            map(body.get, q.top_body),
             map(entities.get, q.entity_ids[: cfg.story_query_entities]),
         ):
             if p is None:
@@ -251,12 +257,13 @@ class DedupEngine:
         ranked = sorted([(-n, s) for s, n in hits.items() if n >= least])
         ranked = ranked[: cfg.max_story_candidates]
         window = cfg.story_window_hours * 3600.0
+        ts = f["published_ts"]
         out = []
         for minus_keys, sid in ranked:
             st = self.stories.get(sid)
             if st is None:
                 continue
-            gap = abs(f["published_ts"] - st["last_ts"])
+            gap = abs(ts - st["last_ts"])
             if gap > window:
                 continue
             view = self._views.get(sid)
@@ -264,8 +271,11 @@ class DedupEngine:
                 view = self._views[sid] = (st["version"], scoring.StoryView.of(st))
             signals = q.signals(st, view[1])
             signals["gap"] = gap / window
+            signals["time"] = scoring.time_similarity(gap)
+            signals["time_first"] = scoring.time_similarity(abs(ts - st["first_ts"]))
             signals["_keys"] = -minus_keys
             out.append((sid, signals))
+        scoring.add_margins([signals for _, signals in out])
         return out
 
     def _best_story(
@@ -312,6 +322,7 @@ class DedupEngine:
             "nums": " ".join(f["numbers"]),
             "l": f["lead_key"],
             "tm": " ".join(f["terms"]),
+            "bt": " ".join(f.get("body_terms") or ()),
             "en": query.entity_ids,
         }
         old = self.stories.get(story_id)
@@ -320,6 +331,7 @@ class DedupEngine:
         )
         # the story's weighted term norm, cached with the current idf (drifts slowly)
         new["norm"] = query.story_norm(new["terms"], self._df)
+        new["body_norm"] = query.story_body_norm(new["body"], self._bdf)
         self.articles[aid] = rec
         self._index_article(aid, rec, bands)
         self.stories[story_id] = new
@@ -341,6 +353,7 @@ class DedupEngine:
                 ids[aid] = None
         self._df.update(rec["tm"].split())
         self._edf.update(rec["en"])
+        self._bdf.update(rec.get("bt", "").split())
         self._indexed += 1
         heapq.heappush(self._article_heap, (rec["t"], aid))
 
@@ -359,15 +372,20 @@ class DedupEngine:
                     buckets[key] = next(iter(ids))
         _decrement(self._df, rec["tm"].split())
         _decrement(self._edf, rec["en"])
+        _decrement(self._bdf, rec.get("bt", "").split())
         self._indexed -= 1
 
     def _index_story(
         self, sid: str, old: dict[str, Any] | None, new: dict[str, Any] | None
     ) -> None:
         """Move story ``sid``'s postings from state ``old`` to state ``new`` (None: absent)."""
-        for attr, posts in (("terms", self._term_stories), ("entities", self._entity_stories)):
-            before = old[attr].keys() if old else {}.keys()
-            after = new[attr].keys() if new else {}.keys()
+        for attr, posts in (
+            ("terms", self._term_stories),
+            ("entities", self._entity_stories),
+            ("body", self._body_stories),
+        ):
+            before = old.get(attr, {}).keys() if old else {}.keys()
+            after = new.get(attr, {}).keys() if new else {}.keys()
             for key in after - before:
                 posting = posts.get(key)
                 if posting is None:

@@ -83,6 +83,7 @@ def article_features(article: dict[str, Any]) -> dict[str, Any]:
         "numbers": signatures.numbers(body),
         "lead_numbers": signatures.numbers(f"{title_norm} {lead}"),
         "terms": scoring.terms(title_norm, lead),
+        "body_terms": scoring.body_terms(tokens),
         "entities": _entities(list(article.get("entities") or [])),
         "dates": _event_dates(list(article.get("dates") or [])),
     }

@@ -3,8 +3,8 @@
 Signals (all in [-1, 1] or [0, 1]):
 - ``cosine``: TF-IDF cosine of the article's title+lead terms with the story's aggregated terms,
   idf from streaming document frequencies;
-- ``entities``: share of the article's canonical-entity weight (idf from streaming entity
-  frequencies) that the story also holds;
+- ``entities``: share of the article's non-person canonical-entity weight (idf from streaming
+  entity frequencies) that the story also holds;
 - ``dates``: +1 when an event date agrees within ``DATE_CONFLICT_DAYS`` (a day: time zones)
   with one of the story's main dates, -1 when both have event dates and none agrees, else 0;
 - ``numbers``: the share of the article's salient title+lead numbers (decimals, integers >= 10
@@ -16,8 +16,21 @@ Signals (all in [-1, 1] or [0, 1]):
   a same-kind event elsewhere names its own, the story's at most in passing. Only evidence
   against (shared places already count in ``entities``), and forgiving of granularity: naming
   the town of a story placed in "town, country" is agreement;
-- ``gap``: hours since the story was last seen, divided by the story window (reported as
-  evidence; not in the model: the dev set cannot calibrate it, the window bounds time instead).
+- ``body``: TF-IDF cosine of the article's body terms (``body_terms``: its most frequent
+  content words) with the story's bounded body centroid, idf from the stream's body document
+  frequencies: the event's specifics (what happened, to whom, the counts) live in the body;
+- ``persons``: like ``entities`` over PERSON entities only, while ``entities`` covers the rest:
+  the same politicians run through many concurrent events (weak evidence), places,
+  organisations and named things less so;
+- ``time``: exp(-d^2 / 2) with d the days between the article and the story's newest article
+  over ``TIME_SCALE_DAYS``; ``time_first``: the same to its oldest article (a story's follow-ups
+  come within days; the same people's next event, weeks later);
+- ``size``: log(1 + the story's article count): a large story draws more candidates by chance;
+- ``margin``: how far this story's text similarity (mean of ``cosine`` and ``body``) stands
+  above the best other candidate's (the similarity itself when it is the only one): an event's
+  follow-up stands out from the other stories about the same people, while the first article
+  of a new event resembles several of them about equally;
+- ``gap``: hours since the story was last seen, divided by the story window (evidence only).
 The story side uses the story's main dates and numbers (held by at least half as many of its
 articles as the most common one), not their union, so incidental mentions do not accumulate.
 The weights live in ``data/story_model.json``, fitted by ``bench/fit_story_model.py``.
@@ -37,7 +50,22 @@ from typing import Any
 
 from service import jsonio
 
-FEATURES = ("cosine", "entities", "dates", "numbers", "places")
+FEATURES = (
+    "cosine",
+    "body",
+    "entities",
+    "persons",
+    "dates",
+    "numbers",
+    "places",
+    "time",
+    "time_first",
+    "size",
+    "margin",
+)
+PERSON_TYPES = frozenset({"PERSON", "PER"})
+BODY_TERMS = 64  # body terms an article carries; the story centroid keeps more (story.py)
+TIME_SCALE_DAYS = 2.0
 PLACE_TYPES = frozenset({"GPE", "LOC"})
 LEAD_WORDS = 60
 DATE_CONFLICT_DAYS = 1  # event dates further apart disagree: reports of one event agree
@@ -62,6 +90,35 @@ def terms(title: str, lead: str) -> dict[str, int]:
             if len(tok) > 1 and tok not in STOPWORDS:
                 counts[tok] += weight
     return dict(counts)
+
+
+def body_terms(tokens: Iterable[str], n: int = BODY_TERMS) -> dict[str, int]:
+    """The body's ``n`` most frequent content words (stopwords, single characters and bare
+    digits under three out), ties by longer then alphabetical: a bounded term vector that
+    the partitioned stage computes, idf applied at decision time."""
+    counts: Counter[str] = Counter()
+    for tok in tokens:
+        if len(tok) > 1 and tok not in STOPWORDS and not (tok.isdigit() and len(tok) < 3):
+            counts[tok] += 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
+    return dict(ranked[:n])
+
+
+def add_margins(candidates: list[dict[str, Any]]) -> None:
+    """Set every candidate's ``margin`` (see the module docstring), in place."""
+    text = [0.5 * (c["cosine"] + c["body"]) for c in candidates]
+    order = sorted(range(len(text)), key=text.__getitem__, reverse=True)
+    for rank, i in enumerate(order):
+        other = (
+            text[order[1]] if rank == 0 and len(order) > 1 else (text[order[0]] if rank else 0.0)
+        )
+        candidates[i]["margin"] = text[i] - other
+
+
+def time_similarity(seconds: float) -> float:
+    """Gaussian similarity of two times, on the scale of ``TIME_SCALE_DAYS``."""
+    d = seconds / (86400.0 * TIME_SCALE_DAYS)
+    return math.exp(-0.5 * d * d)
 
 
 _LOG1P = [math.log(i + 1) for i in range(1 << 14)]
@@ -199,6 +256,34 @@ def _main(counts: Mapping[str, int]) -> list[str]:
     return [k for k, c in counts.items() if 2 * c >= top]
 
 
+def _idf_weights(
+    counts: Mapping[str, int], df: Mapping[str, int], log_n: float
+) -> tuple[dict[str, float], dict[str, float], float, list[tuple[float, str]]]:
+    """Per term: idf, count x idf^2 (the article's factor of a dot product); the weighted norm;
+    and (-tf-idf, term) pairs, highest first, ties by term (deterministic)."""
+    weights: dict[str, float] = {}
+    sq: dict[str, float] = {}
+    ranked = []
+    norm_sq = 0.0
+    table, big = _LOG1P, len(_LOG1P)
+    for t, c in counts.items():
+        d = df.get(t, 0)
+        x = log_n - (table[d] if d < big else math.log(d + 1))
+        weights[t] = x
+        sq[t] = cxx = c * x * x
+        norm_sq += c * cxx
+        ranked.append((-c * x, t))
+    ranked.sort()  # in C: faster than heapq.nsmallest at these sizes
+    return weights, sq, math.sqrt(norm_sq), ranked
+
+
+def _dot(sq: Mapping[str, float], keys: frozenset[str], other: Mapping[str, float]) -> float:
+    dot = 0.0
+    for t in keys.intersection(other):
+        dot += sq[t] * other[t]
+    return dot
+
+
 @dataclass(slots=True)
 class Query:
     """The article's side of the article-to-story comparison, idf weights computed once."""
@@ -209,9 +294,16 @@ class Query:
     norm: float
     log_n: float
     top_terms: list[str]
+    body_weights: dict[str, float]
+    body_sq: dict[str, float]
+    body_set: frozenset[str]
+    body_norm: float
+    top_body: list[str]
     entity_ids: list[str]
     entity_weights: dict[str, float]
     entity_total: float
+    person_total: float
+    persons: frozenset[str]
     days: frozenset[int]
     numbers: frozenset[str]
     places: frozenset[str]
@@ -224,36 +316,34 @@ class Query:
         edf: Mapping[str, int],
         n_docs: int,
         n_top: int,
+        bdf: Mapping[str, int] | None = None,
     ) -> Query:
         log_n = math.log(n_docs + 1) + 1.0
         terms: Mapping[str, int] = f["terms"]
-        weights: dict[str, float] = {}
-        sq: dict[str, float] = {}
-        ranked = []
-        norm_sq = 0.0
-        table, big = _LOG1P, len(_LOG1P)
-        for t, c in terms.items():
-            d = df.get(t, 0)
-            x = log_n - (table[d] if d < big else math.log(d + 1))
-            weights[t] = x
-            sq[t] = cxx = c * x * x
-            norm_sq += c * cxx
-            ranked.append((-c * x, t))
-        # highest tf-idf first, ties by term (deterministic)
-        ranked.sort()  # in C: faster than heapq.nsmallest at these sizes
-        top = [t for _, t in ranked[:n_top]]
+        weights, sq, norm, ranked = _idf_weights(terms, df, log_n)
+        body: Mapping[str, int] = f.get("body_terms") or {}
+        bw, bsq, bnorm, branked = _idf_weights(body, bdf or {}, log_n)
         ids = [e["id"] for e in f["entities"]]
+        persons = frozenset(e["id"] for e in f["entities"] if e["type"] in PERSON_TYPES)
         ew = {e: log_n - _log1p(edf.get(e, 0)) for e in ids}
+        person_total = sum([ew[e] for e in persons])
         return cls(
             weights=weights,
             sq_weights=sq,
             term_set=frozenset(terms),
-            norm=math.sqrt(norm_sq),
+            norm=norm,
             log_n=log_n,
-            top_terms=top,
+            top_terms=[t for _, t in ranked[:n_top]],
+            body_weights=bw,
+            body_sq=bsq,
+            body_set=frozenset(body),
+            body_norm=bnorm,
+            top_body=[t for _, t in branked[:n_top]],
             entity_ids=ids,
             entity_weights=ew,
-            entity_total=sum(ew.values()),
+            entity_total=sum(ew.values()) - person_total,
+            person_total=person_total,
+            persons=persons,
             days=frozenset(d for d in map(_day, f["dates"]) if d is not None),
             numbers=frozenset(salient_numbers(f["lead_numbers"])),
             places=frozenset(e["id"] for e in f["entities"] if e["type"] in PLACE_TYPES),
@@ -261,10 +351,19 @@ class Query:
 
     def story_norm(self, story_terms: Mapping[str, float], df: Mapping[str, int]) -> float:
         """A story's weighted term norm: the article's weights, else idf from ``df``."""
-        w, log_n = self.weights, self.log_n
+        return self._norm(story_terms, df, self.weights)
+
+    def story_body_norm(self, story_body: Mapping[str, float], bdf: Mapping[str, int]) -> float:
+        """A story's weighted body-centroid norm, as ``story_norm``."""
+        return self._norm(story_body, bdf, self.body_weights)
+
+    def _norm(
+        self, counts: Mapping[str, float], df: Mapping[str, int], w: Mapping[str, float]
+    ) -> float:
+        log_n = self.log_n
         table, big = _LOG1P, len(_LOG1P)
         total = 0.0
-        for t, c in story_terms.items():
+        for t, c in counts.items():
             x = w.get(t)
             if x is None:
                 d = df.get(t, 0)
@@ -273,19 +372,27 @@ class Query:
         return math.sqrt(total)
 
     def signals(self, state: Mapping[str, Any], view: StoryView) -> dict[str, Any]:
-        """The model's signals for one candidate story (plus ``_shared`` entity ids)."""
-        story_terms = state["terms"]
-        dot = 0.0
-        sq = self.sq_weights
-        for t in self.term_set.intersection(story_terms):
-            dot += sq[t] * story_terms[t]
+        """The model's signals for one candidate story (plus ``_shared`` entity ids); the
+        engine adds the time signals."""
+        dot = _dot(self.sq_weights, self.term_set, state["terms"])
         denom = self.norm * state["norm"]
+        body_dot = 0.0
+        story_body = state.get("body")
+        if story_body and self.body_set:
+            body_dot = _dot(self.body_sq, self.body_set, story_body)
+        body_denom = self.body_norm * state.get("body_norm", 0.0)
         story_entities = state["entities"]
         shared = [e for e in self.entity_ids if e in story_entities]
         ew = self.entity_weights
-        overlap = 0.0
+        overlap = person_overlap = 0.0
         if shared:
-            overlap = sum([ew[e] for e in shared]) / self.entity_total
+            persons = self.persons
+            shared_persons = sum([ew[e] for e in shared if e in persons])
+            shared_rest = sum([ew[e] for e in shared]) - shared_persons
+            if self.entity_total > 0:
+                overlap = shared_rest / self.entity_total
+            if self.person_total > 0:
+                person_overlap = shared_persons / self.person_total
         numbers = self.numbers
         conflict = 0.0
         if numbers and view.numbers:
@@ -297,10 +404,13 @@ class Query:
             places = best / view.place_top - 1.0
         return {
             "cosine": min(1.0, dot / denom) if dot and denom else 0.0,
-            "entities": overlap,
+            "body": min(1.0, body_dot / body_denom) if body_dot and body_denom else 0.0,
+            "entities": max(0.0, min(1.0, overlap)),
+            "persons": max(0.0, min(1.0, person_overlap)),
             "dates": _date_signal(self.days, view.days),
             "numbers": conflict,
             "places": places,
+            "size": math.log1p(state["article_count"]),
             "_shared": shared,
         }
 
@@ -309,11 +419,14 @@ def evidence(signals: Mapping[str, Any]) -> dict[str, Any]:
     """A story match's signals as ``evidence`` fields."""
     return {
         "title_cosine": round(signals["cosine"], 4),
+        "body_cosine": round(signals["body"], 4),
         "entity_overlap": round(signals["entities"], 4),
+        "person_overlap": round(signals["persons"], 4),
         "shared_entities": signals["_shared"],
         "date_agreement": signals["dates"],
         "number_conflict": round(signals["numbers"], 4),
         "place_agreement": round(signals["places"], 4),
+        "time_similarity": round(signals["time"], 4),
     }
 
 

@@ -16,6 +16,7 @@ from service.dedup.scoring import PLACE_TYPES, salient_numbers
 _second = operator.itemgetter(1)
 
 MAX_TERMS = 40
+MAX_BODY_TERMS = 160  # the body centroid: the largest summed counts of the articles' terms
 MAX_ENTITIES = 50
 MAX_DATES = 20
 MAX_NUMBERS = 30
@@ -72,6 +73,8 @@ def new_story(story_id: str, features: dict[str, Any]) -> dict[str, Any]:
         "outlets": [],
         "recent": [],
         "terms": {},
+        "body": {},
+        "body_norm": 0.0,
         "entities": {},
         "dates": {},
         "numbers": {},
@@ -87,6 +90,9 @@ def add_article(state: dict[str, Any], features: dict[str, Any], recent: int) ->
     terms = dict(state["terms"])
     for t, c in features["terms"].items():
         terms[t] = terms.get(t, 0) + c
+    body = dict(state.get("body") or {})
+    for t, c in (features.get("body_terms") or {}).items():
+        body[t] = body.get(t, 0) + c
     entities = dict(state["entities"])  # values are replaced below, never mutated
     places = dict(state["places"])
     for e in features["entities"]:
@@ -111,6 +117,7 @@ def add_article(state: dict[str, Any], features: dict[str, Any], recent: int) ->
         "outlets": _with(state["outlets"], features["source"]),
         "recent": [*state["recent"], features["id"]][-recent:],
         "terms": _top(terms, MAX_TERMS),
+        "body": _top(body, MAX_BODY_TERMS),
         "entities": _top(entities, MAX_ENTITIES, _second),
         "dates": _top(dates, MAX_DATES),
         "numbers": _top(numbers, MAX_NUMBERS),

@@ -100,7 +100,8 @@ def ecuador() -> dict[str, Any]:
 
 def synthetic_features(n: int, seed: int = 5, *, step_hours: float = 0.5) -> list[dict[str, Any]]:
     """Seeded decision-stage features (no text): new stories, follow-ups sharing a story's terms
-    and entities, exact copies and near copies (a tenth of the MinHash slots redrawn)."""
+    (and body terms) and entities, exact copies and near copies (a tenth of the MinHash slots
+    redrawn)."""
     import random
 
     from service.dedup.signatures import NUM_PERM
@@ -130,6 +131,7 @@ def synthetic_features(n: int, seed: int = 5, *, step_hours: float = 0.5) -> lis
                 "signature": [rng.getrandbits(32) for _ in range(NUM_PERM)],
                 "lead_key": f"ld{rng.getrandbits(48):012x}",
                 "terms": terms,
+                "body_terms": {**base["body_terms"], f"b{rng.randrange(2000)}": 1},
             }
         else:
             terms = {}
@@ -148,6 +150,10 @@ def synthetic_features(n: int, seed: int = 5, *, step_hours: float = 0.5) -> lis
                 "numbers": sorted({str(rng.randrange(50)) for _ in range(4)}),
                 "lead_numbers": [str(rng.randrange(20))],
                 "terms": terms,
+                "body_terms": {
+                    f"b{min(rng.randrange(2000), rng.randrange(2000))}": 1 + j % 3
+                    for j in range(30)
+                },
                 "entities": [
                     {
                         "id": f"E{e}",

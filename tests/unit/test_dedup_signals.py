@@ -126,8 +126,12 @@ def test_date_agreement() -> None:
 
 def test_story_model_loads_and_is_monotone() -> None:
     model = scoring.load_story_model()
-    low = {"cosine": 0.05, "entities": 0.0, "dates": -1.0, "numbers": 1.0, "places": -1.0}
-    high = {"cosine": 0.6, "entities": 0.8, "dates": 1.0, "numbers": 0.0, "places": 0.0}
+    low = {"cosine": 0.05, "body": 0.05, "entities": 0.0, "persons": 0.5, "dates": -1.0}
+    low |= {"numbers": 1.0, "places": -1.0, "time": 0.3, "time_first": 0.3, "size": 0.7}
+    low |= {"margin": -0.1}
+    high = {"cosine": 0.6, "body": 0.6, "entities": 0.8, "persons": 1.0, "dates": 1.0}
+    high |= {"numbers": 0.0, "places": 0.0, "time": 1.0, "time_first": 1.0, "size": 0.7}
+    high |= {"margin": 0.3}
     assert model.probability(low) < model.threshold <= model.probability(high)
     # each disagreement signal on its own lowers the score of an otherwise good match
     for name, worse in (("dates", -1.0), ("numbers", 1.0), ("places", -1.0)):
@@ -150,6 +154,7 @@ def _story(entities: dict[str, list[Any]], dates: dict[str, int], numbers: dict[
     return {
         "terms": {},
         "norm": 0.0,
+        "article_count": 1,
         "entities": entities,
         "dates": dates,
         "numbers": numbers,

@@ -1,0 +1,132 @@
+"""The event-separating story signals: body term vectors, person vs other entity overlap,
+time similarity, and their use by the engine (bounded, rebuilt deterministically)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from service.dedup import DedupConfig, DedupEngine, scoring, signatures, story
+from service.dedup.normalize import normalize_text
+from tests.unit.dedup_samples import QUAKE_ECUADOR, QUAKE_PERU, QUAKE_PERU_REWRITE
+
+
+def _body(text: str) -> dict[str, int]:
+    return scoring.body_terms(signatures.words(normalize_text(text)))
+
+
+def test_body_terms_are_the_most_frequent_content_words_bounded() -> None:
+    terms = _body(QUAKE_PERU)
+    assert "the" not in terms and "of" not in terms  # stopwords out
+    assert terms["quake"] == 1 and terms["peru"] == 2
+    assert "5" not in terms and "38" not in terms  # bare short numbers out
+    assert "200" in terms  # "1,200": digits of three or more are event specifics
+    many = " ".join(f"word{i} " * (1 + i % 3) for i in range(200))
+    top = scoring.body_terms(many.split(), n=10)
+    assert len(top) == 10 and min(top.values()) == 3  # the most frequent kept
+    assert scoring.body_terms(many.split(), n=10) == top  # deterministic ties
+
+
+def test_time_similarity_is_gaussian_on_the_days_scale() -> None:
+    assert scoring.time_similarity(0.0) == 1.0
+    day = 86400.0 * scoring.TIME_SCALE_DAYS
+    assert math.isclose(scoring.time_similarity(day), math.exp(-0.5))
+    assert scoring.time_similarity(3 * day) < scoring.time_similarity(day)
+
+
+def _features(entities: list[tuple[str, str]], body: str = "") -> dict[str, Any]:
+    return {
+        "terms": {},
+        "body_terms": _body(body),
+        "entities": [{"id": e, "name": e, "type": t, "count": 1} for e, t in entities],
+        "dates": [],
+        "lead_numbers": [],
+    }
+
+
+def _state(entities: dict[str, list[Any]], body: dict[str, int]) -> dict[str, Any]:
+    return {
+        "terms": {},
+        "norm": 0.0,
+        "body": body,
+        "body_norm": math.sqrt(sum(c * c for c in body.values())),
+        "entities": entities,
+        "dates": {},
+        "numbers": {},
+        "places": {},
+        "article_count": 2,
+    }
+
+
+def test_shared_politicians_are_kept_apart_from_other_shared_entities() -> None:
+    q = scoring.Query.build(
+        _features([("trump", "PERSON"), ("senate", "ORG"), ("iran", "GPE")]), {}, {}, 10, 10
+    )
+    st = _state({"trump": ["Trump", 3, "PERSON"], "iran": ["Iran", 2, "GPE"]}, {})
+    signals = q.signals(st, scoring.StoryView.of(st))
+    assert signals["persons"] == 1.0  # the one person is shared
+    assert math.isclose(signals["entities"], 0.5)  # one of the two other entities
+    only_person = _state({"trump": ["Trump", 3, "PERSON"]}, {})
+    weak = q.signals(only_person, scoring.StoryView.of(only_person))
+    assert weak["persons"] == 1.0 and weak["entities"] == 0.0
+
+
+def test_body_cosine_prefers_the_same_event_over_the_same_kind_of_event() -> None:
+    q = scoring.Query.build(_features([], QUAKE_PERU_REWRITE), {}, {}, 10, 10)
+    same = _state({}, _body(QUAKE_PERU))
+    other = _state({}, _body(QUAKE_ECUADOR))
+    s_same = q.signals(same, scoring.StoryView.of(same))["body"]
+    s_other = q.signals(other, scoring.StoryView.of(other))["body"]
+    assert 0.0 < s_other < s_same <= 1.0
+    empty = _state({}, {})
+    assert q.signals(empty, scoring.StoryView.of(empty))["body"] == 0.0
+
+
+def test_the_story_body_centroid_is_bounded() -> None:
+    st = story.new_story("s", {"title": "t", "id": "a", "published_ts": 0.0})
+    for i in range(40):
+        f = {
+            "id": f"a{i}",
+            "published_ts": float(i),
+            "source": "x.example",
+            "terms": {},
+            "body_terms": {f"w{i}-{j}": 1 + j % 4 for j in range(scoring.BODY_TERMS)},
+            "entities": [],
+            "dates": [],
+            "lead_numbers": [],
+        }
+        st = story.add_article(st, f, 5)
+    assert len(st["body"]) <= story.MAX_BODY_TERMS * 3 // 2
+    assert min(st["body"].values()) >= 3  # the frequent terms survive the trimming
+
+
+def test_body_document_frequencies_follow_the_index_and_rebuild_the_same() -> None:
+    from service.dedup import article_features
+    from tests.unit.dedup_samples import ecuador, peru, peru_rewrite
+
+    feats = [article_features(a) for a in (peru(), ecuador(), peru_rewrite())]
+    engine = DedupEngine(DedupConfig(), {}, {})
+    for f in feats:
+        engine.decide(f)
+    assert engine._bdf["earthquake"] == 2 and engine._bdf["boluarte"] == 2
+    fresh = DedupEngine(DedupConfig(), engine.articles, engine.stories)
+    fresh.rebuild()
+    assert fresh._bdf == engine._bdf and fresh._body_stories == engine._body_stories
+    engine.expire(feats[-1]["published_ts"] + 400 * 3600.0)  # past every window
+    assert not engine._bdf and not engine._body_stories
+
+
+def test_margin_is_the_lead_over_the_best_other_candidate() -> None:
+    cands = [
+        {"cosine": 0.6, "body": 0.4},  # text 0.5
+        {"cosine": 0.2, "body": 0.2},  # text 0.2
+        {"cosine": 0.1, "body": 0.5},  # text 0.3
+    ]
+    scoring.add_margins(cands)
+    assert math.isclose(cands[0]["margin"], 0.2)  # 0.5 over the runner-up's 0.3
+    assert math.isclose(cands[1]["margin"], -0.3)  # 0.2 under the best's 0.5
+    assert math.isclose(cands[2]["margin"], -0.2)
+    alone = [{"cosine": 0.4, "body": 0.2}]
+    scoring.add_margins(alone)
+    assert math.isclose(alone[0]["margin"], 0.3)  # no competitor: its own similarity
+    scoring.add_margins([])  # nothing to do
