@@ -71,17 +71,26 @@ def buffered(worker: WorkerProcess) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def replay(
+def started_worker(
     kafka: str, workdir: Path, values: list[bytes], keys: list[bytes | None], partitions: int
-) -> list[dict[str, Any]]:
+) -> WorkerProcess:
+    """A worker of its own topics (`partitions` raw partitions), with the file already produced
+    into them: the whole file is a backlog when the worker starts."""
     workdir.mkdir(parents=True)
     env = unique_env(kafka, workdir, NEWSFLOW_RAW_PARTITIONS=str(partitions), **FAST_REJOIN)
     worker = WorkerProcess(env=env, log_path=workdir / "worker.log")
-    s = worker.settings
-    asyncio.run(create_topics(s))
-    produce(s, values, keys)
+    asyncio.run(create_topics(worker.settings))
+    produce(worker.settings, values, keys)
     with STARTING:
         worker.start()
+    return worker
+
+
+def replay(
+    kafka: str, workdir: Path, values: list[bytes], keys: list[bytes | None], partitions: int
+) -> list[dict[str, Any]]:
+    worker = started_worker(kafka, workdir, values, keys, partitions)
+    s = worker.settings
     with running(worker):
         ids = {k.decode() for k in keys if k is not None}
         out = decode(collect(s, s.topic_enriched, keys_seen(ids), timeout=TIMEOUT))
@@ -102,14 +111,8 @@ def replay_with_kill(
     """4 partitions; SIGKILL once 30% of the raw topic is committed and the buffer holds
     articles (read from the worker's own gauge); restart and finish. Returns the outputs and
     how many articles the buffer held just before the kill."""
-    workdir.mkdir(parents=True)
-    env = unique_env(kafka, workdir, NEWSFLOW_RAW_PARTITIONS="4", **FAST_REJOIN)
-    worker = WorkerProcess(env=env, log_path=workdir / "worker.log")
+    worker = started_worker(kafka, workdir, values, keys, 4)
     s = worker.settings
-    asyncio.run(create_topics(s))
-    produce(s, values, keys)
-    with STARTING:
-        worker.start()
     held = 0.0
     with running(worker):
         deadline = time.monotonic() + 240
