@@ -132,9 +132,9 @@ def check_exactly_once(inputs: Inputs, out: dict[str, Any], label: str) -> None:
 
 
 def test_kill_9_keeps_exactly_once_and_the_crash_free_decisions(kafka: str, tmp_path: Path) -> None:
-    """One raw partition, so the order into the decision stage is the produce order in both
-    runs and "the same decisions as a crash-free run" is well defined (with several raw
-    partitions that order depends on timing). Decisions (story_id, duplicate_of, duplicate_kind
+    """One raw partition and the crash-free run as the reference. (Four partitions with a
+    kill -9, decided in publication order, are compared with the crash-free runs in
+    test_event_order.py.) Decisions (story_id, duplicate_of, duplicate_kind
     per article) and each story's final version and article count must be equal. Event time
     advances STEP_S per article, so the replay outlives the 72 h story window and the worker
     evicts state during it: eviction must not depend on when the worker (re)started."""
@@ -155,8 +155,9 @@ def test_kill_9_keeps_exactly_once_and_the_crash_free_decisions(kafka: str, tmp_
 def test_kill_9_with_four_partitions_loses_and_duplicates_nothing(
     kafka: str, tmp_path: Path
 ) -> None:
-    """Four raw partitions: the decision order depends on timing, so only loss and duplication
-    are checked (and that every story's article count adds up to the number of articles)."""
+    """Four raw partitions, three kills: loss and duplication (and that every story's article
+    count adds up to the number of articles); the decisions themselves are compared across
+    partitionings in test_event_order.py."""
     inputs = generate(N, n_bad=N // 100, seed=8, tag="crash4")
     out = replay(kafka, tmp_path / "crashed", inputs, partitions=4, kills=KILLS, seed=9)
     check_exactly_once(inputs, out, "kill -9 x3, 4 partitions")
