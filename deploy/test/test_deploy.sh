@@ -35,7 +35,9 @@ PASSED=0
 FAILED=0
 
 log() { echo "deploy: $*"; }
+DIED=
 die() {
+  DIED=$*
   echo "deploy: ERROR: $*" >&2
   exit 1
 }
@@ -402,7 +404,8 @@ on_exit() {
   stop_engine
   rm -rf "$WORK"
   if [[ $code != 0 ]]; then
-    log "FAILED (exit $code)${FAILED_STEP:+ in step \"$FAILED_STEP\"}${FAILED_AT:+ at $FAILED_AT}"
+    log "FAILED (exit $code)${FAILED_STEP:+ in step \"$FAILED_STEP\"}${DIED:+: $DIED}\
+${FAILED_AT:+ (last failed command: $FAILED_AT)}" >&2
   fi
   exit "$code"
 }
