@@ -182,8 +182,14 @@ async def atomic_events(c: Components, stream: faust.StreamT[Any]) -> AsyncItera
     """`stream.events()`, each event handled with no commit in between: the loop body (table
     writes, `send`s) runs under the commit guard, then the event's table changelog writes are
     awaited (`_Guard.settle`) and the event is acked before the guard is released. An
-    exception in the body leaves the event unacked and stops commits (see `commit_guard`)."""
+    exception in the body leaves the event unacked and stops commits (see `commit_guard`).
+
+    Acks are ours alone: Faust's stream acks an event in a `finally` when its iterator is
+    closed, and it is closed when the agent is cancelled (shutdown) while the event waits
+    here for the guard. That acked an event nobody handled, the shutdown commit went past
+    it, and the article was lost (the scale-out test, under load; seen at both stages)."""
     guard = commit_guard(c.app)
+    stream.enable_acks = False  # read when iteration starts: no ack on close
     async for event in stream.events():
         async with guard.held():
             yield event

@@ -67,6 +67,7 @@ def wait_for(condition: Any, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+@pytest.mark.timeout(900)  # the final wait alone may take 500 s on a loaded machine
 def test_two_workers_one_stopped_and_restarted(kafka: str, tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
