@@ -112,7 +112,7 @@ class Enricher:
         self.cache_size = cache_size
         self.skip_nameless = skip_nameless
         # spaCy's greedy NER decoding, done over the whole batch in numpy (same spans)
-        self._fast = FastNer(nlp) if fast_ner and nlp is not None and supports(nlp) else None
+        self.decoder = FastNer(nlp) if fast_ner and nlp is not None and supports(nlp) else None
         # NER input text -> its entity spans: syndicated copies repeat title and lead exactly
         self._cache: OrderedDict[str, tuple[tuple[int, int, str], ...]] = OrderedDict()
 
@@ -161,8 +161,8 @@ class Enricher:
 
     def _ner_spans(self, texts: list[str]) -> list[tuple[tuple[int, int, str], ...]]:
         """The model's entity spans of each text (one batch)."""
-        if self._fast is not None:
-            return self._fast(texts)
+        if self.decoder is not None:
+            return self.decoder(texts)
         docs = self.nlp.pipe(texts, batch_size=max(len(texts), 1))
         return [tuple((e.start_char, e.end_char, e.label_) for e in doc.ents) for doc in docs]
 
