@@ -13,7 +13,9 @@ the token vectors (``tok2vec``), the precomputed feature table (``lower``) and t
 layer (``upper``) are the model's own layers called as spaCy calls them; only the state
 bookkeeping and the move validity rules (``spacy/pipeline/_parser_internals/ner.pyx``,
 for documents without preset entities) are re-implemented. ``tests/unit/test_fastner.py``
-checks that the spans are the same as ``nlp.pipe``'s.
+checks that the spans are the same as ``nlp.pipe``'s. (Inside an entity the "I" and "L"
+scores are numpy dot products, not BLIS's gemm: a tie to the last float bit could go the
+other way; none was seen on conll-testa or the benchmark articles.)
 
 ``supports(nlp)`` says whether a pipeline can use it (a NER-only pipeline with spaCy's
 ``TransitionBasedParser`` with an output layer, greedy decoding); otherwise callers keep
