@@ -9,7 +9,7 @@ the same articles with the NER cache off; the best run is reported, with the loa
 (the machine is shared: compare runs only at similar load).
 
     python bench/bench_enrich.py [--articles 300] [--batch 16] [--repeat 3] [--full-body]
-        [--lead-words N|all] [--model NAME]
+        [--lead-words N|all] [--model NAME] [--spacy-decoder]
 
 CPU time (process time) per article is printed too: on a shared machine it is the figure to
 compare between runs.
@@ -63,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full-body", action="store_true", help="NER on the whole body")
     ap.add_argument("--lead-words", default=None, help="NER on title + N words ('all': body)")
     ap.add_argument("--model", default=None, help="spaCy model (default: NEWSFLOW_SPACY_MODEL)")
+    ap.add_argument(
+        "--spacy-decoder",
+        action="store_true",
+        help="decode NER with spaCy's own loop (nlp.pipe) instead of the batch decoder",
+    )
     args = ap.parse_args(argv)
 
     started = time.perf_counter()
@@ -76,7 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         shared = load_pipeline(args.model)
     # a private enricher without the NER cache: repeated runs must redo the NER
-    enricher = Enricher(shared.nlp, shared.gazetteer, lead_words=shared.lead_words, cache_size=0)
+    enricher = Enricher(
+        shared.nlp,
+        shared.gazetteer,
+        lead_words=shared.lead_words,
+        cache_size=0,
+        fast_ner=not args.spacy_decoder,
+    )
     enricher.entities("warm-up", "Benjamin Netanyahu met Donald Trump in Washington.")
     load = time.perf_counter() - started
     docs = _articles(args.articles, args.words)
@@ -111,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         if enricher.lead_words is None
         else f"lead-only NER ({enricher.lead_words} words)"
     )
+    decoder = "spaCy nlp.pipe" if enricher.decoder is None else "batch (service/enrich/fastner.py)"
+    print(f"NER decoder: {decoder}")
     print(f"mode: {mode}  batch: {batch}  load: {load:.2f}s  articles: {n} "
           f"(avg {total_words / n:.0f} words)  best of {len(runs)}")  # fmt: skip
     print(f"per article: entities {ent_s / n * 1e6:,.0f} µs  dates {date_s / n * 1e6:,.0f} µs")

@@ -18,6 +18,7 @@ from typing import Any
 
 from service.enrich.dates import article_dates
 from service.enrich.entities import NerSpan, common_words, extract_entities
+from service.enrich.fastner import FastNer, supports
 from service.enrich.gazetteer import Gazetteer
 from service.enrich.language import guess_language
 from service.enrich.nermodel import BUNDLED_MODEL, load_bundled
@@ -103,12 +104,15 @@ class Enricher:
         lead_words: int | None = LEAD_WORDS,
         cache_size: int = NER_CACHE_SIZE,
         skip_nameless: bool = True,
+        fast_ner: bool = True,
     ):
         self.nlp = nlp
         self.gazetteer = gazetteer
         self.lead_words = lead_words
         self.cache_size = cache_size
         self.skip_nameless = skip_nameless
+        # spaCy's greedy NER decoding, done over the whole batch in numpy (same spans)
+        self.decoder = FastNer(nlp) if fast_ner and nlp is not None and supports(nlp) else None
         # NER input text -> its entity spans: syndicated copies repeat title and lead exactly
         self._cache: OrderedDict[str, tuple[tuple[int, int, str], ...]] = OrderedDict()
 
@@ -146,9 +150,7 @@ class Enricher:
                 todo.setdefault(joined, []).append(i)
             out.append(hit if hit is not None or joined.strip() else ())
         if todo:
-            docs = self.nlp.pipe(list(todo), batch_size=max(len(todo), 1))
-            for joined, doc in zip(todo, docs, strict=True):
-                spans = tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
+            for joined, spans in zip(todo, self._ner_spans(list(todo)), strict=True):
                 for i in todo[joined]:
                     out[i] = spans
                 if self.cache_size:
@@ -156,6 +158,13 @@ class Enricher:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return [spans or () for spans in out]
+
+    def _ner_spans(self, texts: list[str]) -> list[tuple[tuple[int, int, str], ...]]:
+        """The model's entity spans of each text (one batch)."""
+        if self.decoder is not None:
+            return self.decoder(texts)
+        docs = self.nlp.pipe(texts, batch_size=max(len(texts), 1))
+        return [tuple((e.start_char, e.end_char, e.label_) for e in doc.ents) for doc in docs]
 
     def entities_many(self, pairs: Sequence[tuple[str, str]]) -> list[list[dict]]:
         """``entities`` for several (title, text) pairs, the NER batched in one pass."""
