@@ -38,10 +38,9 @@ def _top(counts: dict[str, Any], n: int, count: Any = None) -> dict[str, Any]:
     """The n largest entries (ties by key), trimmed only past 1.5 n (amortises the sort)."""
     if len(counts) <= n + n // 2:
         return counts
-    if count is None:
-        ranked = sorted([(-v, k) for k, v in counts.items()])
-    else:
-        ranked = sorted([(-count(v), k) for k, v in counts.items()])
+    if count is None:  # by key, then (stable) by count, largest first: both sorts in C
+        return dict(sorted(sorted(counts.items()), key=_second, reverse=True)[:n])
+    ranked = sorted([(-count(v), k) for k, v in counts.items()])
     return {k: counts[k] for _, k in ranked[:n]}
 
 
