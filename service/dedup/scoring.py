@@ -356,7 +356,11 @@ class Query:
         bw, bsq, bnorm, branked = _idf_weights(body, bdf or {}, log_n)
         ids = [e["id"] for e in f["entities"]]
         persons = frozenset(e["id"] for e in f["entities"] if e["type"] in PERSON_TYPES)
-        ew = {e: log_n - _log1p(edf.get(e, 0)) for e in ids}
+        eget, table, big = edf.get, _LOG1P, len(_LOG1P)
+        ew = {}
+        for e in ids:
+            d = eget(e, 0)
+            ew[e] = log_n - (table[d] if d < big else math.log(d + 1))
         person_total = sum([ew[e] for e in persons])
         return cls(
             weights=weights,

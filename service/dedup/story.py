@@ -5,6 +5,7 @@ State values are plain JSON; every update returns a new dict (Faust logs on ``__
 
 from __future__ import annotations
 
+import functools
 import operator
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ def story_id_for(article_id: str) -> str:
     return "story-" + xxhash.xxh3_64_hexdigest(article_id.encode("utf-8"))[:12]
 
 
+@functools.lru_cache(maxsize=4096)  # a story's first_ts recurs on every update
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).isoformat()
 
