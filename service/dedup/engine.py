@@ -336,8 +336,9 @@ class DedupEngine:
             old or story_state.new_story(story_id, f), f, self.config.recent_ids_per_story
         )
         # the story's weighted term norms, cached with the current idf (drifts slowly). The
-        # article's own weights are these same values unless the id was unindexed above.
-        if old_rec is not None and query is not None:
+        # article's own weights are these same values unless the id was unindexed above; a
+        # new story holds only the article's terms, so its weights are all the norm needs.
+        if query is not None and (old_rec is not None or old is None):
             new["norm"] = query.story_norm(new["terms"], self._df)
             new["body_norm"] = query.story_body_norm(new["body"], self._bdf)
         else:
