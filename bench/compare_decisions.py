@@ -12,7 +12,8 @@ does:
   (both modes); ``expire`` every 500 decisions;
 - ``bench/eval_dedup.py``: the dev set plus its derived near-copies, both modes, no expiry;
 - ``bench/bench_dedup.py``'s synthetic stream (20,000 articles, decoded from JSON as the agent
-  gets them), ``expire`` every 500.
+  gets them), ``expire`` every 500;
+- the aligned dedup and BASIL streams with about 10% of their ids decided again later.
 Recorded per article: story_id, duplicate_of, duplicate_kind, similarity, the whole evidence
 and the story payload; per stream: a SHA-256 of both tables (``articles``, ``stories``; floats
 at full precision) at the end, every story's cached norms, and a restart check: at mid-stream a
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import random
 import sys
 import time
 from pathlib import Path
@@ -132,9 +134,24 @@ def replay(feats: list[dict[str, Any]], expire: bool) -> dict[str, Any]:
     }
 
 
+def with_repeats(feats: list[dict[str, Any]], seed: int = 1) -> list[dict[str, Any]]:
+    """The stream with about 10% of its ids decided again later (a redelivery or replay)."""
+    rng = random.Random(seed)
+    out = []
+    for i, f in enumerate(feats):
+        out.append(f)
+        if i > 20 and rng.random() < 0.1:
+            out.append(feats[rng.randrange(i)])
+    return out
+
+
 def write(out: Path, cache: Path | None) -> int:
     result = {}
-    for name, (feats, expire) in streams(cache).items():
+    todo = streams(cache)
+    for name in ("dedup: dev + copies aligned", "stories: BASIL aligned"):
+        if name in todo:
+            todo[f"{name}, 10% of ids decided again"] = (with_repeats(todo[name][0]), False)
+    for name, (feats, expire) in todo.items():
         result[name] = res = replay(feats, expire)
         print(
             f"{name}: {len(feats)} articles, rebuilt engine decides the same: "
