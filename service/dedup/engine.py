@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Literal
@@ -133,17 +133,19 @@ class DedupEngine:
         similarity = 0.0
         evidence: dict[str, Any] = {}
         story_id: str | None = None
-        query = self._query(features)
+        query: scoring.Query | None = None  # not needed for a copy
         copy = None if assign_to else self._find_copy(features, sig, bands)
         if copy is not None:
             kind, duplicate_of, similarity, evidence = copy
             story_id = self.articles[duplicate_of]["s"]
-        elif assign_to is None:
-            best = self._best_story(features, query)
-            if best is not None:
-                story_id, similarity, evidence = best
-                kind = "story"
-                duplicate_of = self.stories[story_id]["first_article"]
+        else:
+            query = self._query(features)
+            if assign_to is None:
+                best = self._best_story(features, query)
+                if best is not None:
+                    story_id, similarity, evidence = best
+                    kind = "story"
+                    duplicate_of = self.stories[story_id]["first_article"]
         if (
             duplicate_of is not None
             and self._ts_of(duplicate_of, story_id) > features["published_ts"]
@@ -307,12 +309,16 @@ class DedupEngine:
         sig: Any,
         bands: list[int],
         story_id: str,
-        query: scoring.Query,
+        query: scoring.Query | None,
     ) -> dict[str, Any]:
         aid = f["id"]
         old_rec = self.articles.get(aid)
         if old_rec is not None:  # the same id decided again: replace, do not double count
+            if query is None:  # the norms below use the weights of before the unindexing
+                query = self._query(f)
             self._unindex_article(aid, old_rec, signatures.band_keys(_unpack(old_rec["g"])))
+        entity_ids = query.entity_ids if query is not None else [e["id"] for e in f["entities"]]
+        body_terms = f.get("body_terms") or {}
         rec = {
             "t": f["published_ts"],
             "s": story_id,
@@ -322,20 +328,28 @@ class DedupEngine:
             "nums": " ".join(f["numbers"]),
             "l": f["lead_key"],
             "tm": " ".join(f["terms"]),
-            "bt": " ".join(f.get("body_terms") or ()),
-            "en": query.entity_ids,
+            "bt": " ".join(body_terms),
+            "en": entity_ids,
         }
         old = self.stories.get(story_id)
         new = story_state.add_article(
             old or story_state.new_story(story_id, f), f, self.config.recent_ids_per_story
         )
-        # the story's weighted term norm, cached with the current idf (drifts slowly)
-        new["norm"] = query.story_norm(new["terms"], self._df)
-        new["body_norm"] = query.story_body_norm(new["body"], self._bdf)
+        # the story's weighted term norms, cached with the current idf (drifts slowly). The
+        # article's own weights are these same values unless the id was unindexed above; a
+        # new story holds only the article's terms, so its weights are all the norm needs.
+        if query is not None and (old_rec is not None or old is None):
+            new["norm"] = query.story_norm(new["terms"], self._df)
+            new["body_norm"] = query.story_body_norm(new["body"], self._bdf)
+        else:
+            log_n = scoring.log_docs(self._indexed)
+            new["norm"] = scoring.story_norm(new["terms"], self._df, log_n)
+            new["body_norm"] = scoring.story_norm(new["body"], self._bdf, log_n)
         self.articles[aid] = rec
         self._index_article(aid, rec, bands)
         self.stories[story_id] = new
-        self._index_story(story_id, old, new)
+        joined = {"terms": f["terms"], "entities": entity_ids, "body": body_terms}
+        self._index_story(story_id, old, new, joined)
         return story_state.payload(new)
 
     def _index_article(self, aid: str, rec: dict[str, Any], bands: list[int]) -> None:
@@ -376,17 +390,36 @@ class DedupEngine:
         self._indexed -= 1
 
     def _index_story(
-        self, sid: str, old: dict[str, Any] | None, new: dict[str, Any] | None
+        self,
+        sid: str,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        joined: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
-        """Move story ``sid``'s postings from state ``old`` to state ``new`` (None: absent)."""
+        """Move story ``sid``'s postings from state ``old`` to state ``new`` (None: absent).
+
+        ``joined``: the keys of the article that turned ``old`` into ``new`` (only they can be
+        new keys; an old key is gone only when the summary was trimmed)."""
         for attr, posts in (
             ("terms", self._term_stories),
             ("entities", self._entity_stories),
             ("body", self._body_stories),
         ):
-            before = old.get(attr, {}).keys() if old else {}.keys()
-            after = new.get(attr, {}).keys() if new else {}.keys()
-            for key in after - before:
+            before: Mapping[str, Any] = (old.get(attr) or {}) if old else {}
+            after: Mapping[str, Any] = (new.get(attr) or {}) if new else {}
+            added: Iterable[str]
+            removed: Iterable[str]
+            if not before:
+                added, removed = after, ()
+            elif not after:
+                added, removed = (), before
+            elif joined is not None:
+                added = [k for k in joined[attr] if k in after and k not in before]
+                trimmed = len(after) != len(before) + len(added)
+                removed = before.keys() - after.keys() if trimmed else ()
+            else:
+                added, removed = after.keys() - before.keys(), before.keys() - after.keys()
+            for key in added:
                 posting = posts.get(key)
                 if posting is None:
                     posts[key] = sid
@@ -395,7 +428,7 @@ class DedupEngine:
                         posts[key] = {posting, sid}
                 else:
                     posting.add(sid)
-            for key in before - after:
+            for key in removed:
                 posting = posts.get(key)
                 if posting is None:
                     continue

@@ -129,6 +129,11 @@ def _log1p(n: int) -> float:
     return _LOG1P[n] if n < 16384 else math.log(n + 1)
 
 
+def log_docs(n_docs: int) -> float:
+    """log(n + 1) + 1: an idf is this minus log(df + 1) (the smoothed idf below)."""
+    return math.log(n_docs + 1) + 1.0
+
+
 def idf(df: int, n_docs: int) -> float:
     """Smoothed inverse document frequency."""
     return math.log((n_docs + 1) / (df + 1)) + 1.0
@@ -263,25 +268,53 @@ def _idf_weights(
     and (-tf-idf, term) pairs, highest first, ties by term (deterministic)."""
     weights: dict[str, float] = {}
     sq: dict[str, float] = {}
-    ranked = []
+    ranked: list[tuple[float, str]] = []
+    push = ranked.append
+    get = df.get
     norm_sq = 0.0
     table, big = _LOG1P, len(_LOG1P)
     for t, c in counts.items():
-        d = df.get(t, 0)
-        x = log_n - (table[d] if d < big else math.log(d + 1))
-        weights[t] = x
-        sq[t] = cxx = c * x * x
+        d = get(t, 0)
+        weights[t] = x = log_n - (table[d] if d < big else math.log(d + 1))
+        cx = c * x
+        sq[t] = cxx = cx * x
         norm_sq += c * cxx
-        ranked.append((-c * x, t))
+        push((-cx, t))
     ranked.sort()  # in C: faster than heapq.nsmallest at these sizes
     return weights, sq, math.sqrt(norm_sq), ranked
 
 
-def _dot(sq: Mapping[str, float], keys: frozenset[str], other: Mapping[str, float]) -> float:
+def _dot(sq: Mapping[str, float], other: Mapping[str, float]) -> float:
+    """Sum over the article's terms (``sq``, the smaller side) that ``other`` holds."""
     dot = 0.0
-    for t in keys.intersection(other):
+    for t in filter(other.__contains__, sq):  # in C, then only the shared terms
         dot += sq[t] * other[t]
     return dot
+
+
+def story_norm(
+    counts: Mapping[str, float],
+    df: Mapping[str, int],
+    log_n: float,
+    fixed: Mapping[str, float] | None = None,
+) -> float:
+    """A story's weighted norm: idf from ``df`` (``fixed`` overrides: a query's own weights)."""
+    table, big = _LOG1P, len(_LOG1P)
+    get = df.get
+    total = 0.0
+    if fixed:
+        fget = fixed.get
+        for t, c in counts.items():
+            x = fget(t)
+            if x is None:
+                d = get(t, 0)
+                x = log_n - (table[d] if d < big else math.log(d + 1))
+            total += (c * x) ** 2
+    else:
+        for t, c in counts.items():
+            d = get(t, 0)
+            total += (c * (log_n - (table[d] if d < big else math.log(d + 1)))) ** 2
+    return math.sqrt(total)
 
 
 @dataclass(slots=True)
@@ -290,13 +323,11 @@ class Query:
 
     weights: dict[str, float]
     sq_weights: dict[str, float]  # term count x idf^2: the article's factor of the dot product
-    term_set: frozenset[str]
     norm: float
     log_n: float
     top_terms: list[str]
     body_weights: dict[str, float]
     body_sq: dict[str, float]
-    body_set: frozenset[str]
     body_norm: float
     top_body: list[str]
     entity_ids: list[str]
@@ -318,25 +349,27 @@ class Query:
         n_top: int,
         bdf: Mapping[str, int] | None = None,
     ) -> Query:
-        log_n = math.log(n_docs + 1) + 1.0
+        log_n = log_docs(n_docs)
         terms: Mapping[str, int] = f["terms"]
         weights, sq, norm, ranked = _idf_weights(terms, df, log_n)
         body: Mapping[str, int] = f.get("body_terms") or {}
         bw, bsq, bnorm, branked = _idf_weights(body, bdf or {}, log_n)
         ids = [e["id"] for e in f["entities"]]
         persons = frozenset(e["id"] for e in f["entities"] if e["type"] in PERSON_TYPES)
-        ew = {e: log_n - _log1p(edf.get(e, 0)) for e in ids}
+        eget, table, big = edf.get, _LOG1P, len(_LOG1P)
+        ew = {}
+        for e in ids:
+            d = eget(e, 0)
+            ew[e] = log_n - (table[d] if d < big else math.log(d + 1))
         person_total = sum([ew[e] for e in persons])
         return cls(
             weights=weights,
             sq_weights=sq,
-            term_set=frozenset(terms),
             norm=norm,
             log_n=log_n,
             top_terms=[t for _, t in ranked[:n_top]],
             body_weights=bw,
             body_sq=bsq,
-            body_set=frozenset(body),
             body_norm=bnorm,
             top_body=[t for _, t in branked[:n_top]],
             entity_ids=ids,
@@ -351,35 +384,21 @@ class Query:
 
     def story_norm(self, story_terms: Mapping[str, float], df: Mapping[str, int]) -> float:
         """A story's weighted term norm: the article's weights, else idf from ``df``."""
-        return self._norm(story_terms, df, self.weights)
+        return story_norm(story_terms, df, self.log_n, self.weights)
 
     def story_body_norm(self, story_body: Mapping[str, float], bdf: Mapping[str, int]) -> float:
         """A story's weighted body-centroid norm, as ``story_norm``."""
-        return self._norm(story_body, bdf, self.body_weights)
-
-    def _norm(
-        self, counts: Mapping[str, float], df: Mapping[str, int], w: Mapping[str, float]
-    ) -> float:
-        log_n = self.log_n
-        table, big = _LOG1P, len(_LOG1P)
-        total = 0.0
-        for t, c in counts.items():
-            x = w.get(t)
-            if x is None:
-                d = df.get(t, 0)
-                x = log_n - (table[d] if d < big else math.log(d + 1))
-            total += (c * x) ** 2
-        return math.sqrt(total)
+        return story_norm(story_body, bdf, self.log_n, self.body_weights)
 
     def signals(self, state: Mapping[str, Any], view: StoryView) -> dict[str, Any]:
         """The model's signals for one candidate story (plus ``_shared`` entity ids); the
         engine adds the time signals."""
-        dot = _dot(self.sq_weights, self.term_set, state["terms"])
+        dot = _dot(self.sq_weights, state["terms"])
         denom = self.norm * state["norm"]
         body_dot = 0.0
         story_body = state.get("body")
-        if story_body and self.body_set:
-            body_dot = _dot(self.body_sq, self.body_set, story_body)
+        if story_body and self.body_sq:
+            body_dot = _dot(self.body_sq, story_body)
         body_denom = self.body_norm * state.get("body_norm", 0.0)
         story_entities = state["entities"]
         shared = [e for e in self.entity_ids if e in story_entities]

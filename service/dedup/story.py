@@ -5,6 +5,7 @@ State values are plain JSON; every update returns a new dict (Faust logs on ``__
 
 from __future__ import annotations
 
+import functools
 import operator
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ def story_id_for(article_id: str) -> str:
     return "story-" + xxhash.xxh3_64_hexdigest(article_id.encode("utf-8"))[:12]
 
 
+@functools.lru_cache(maxsize=4096)  # a story's first_ts recurs on every update
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).isoformat()
 
@@ -38,10 +40,9 @@ def _top(counts: dict[str, Any], n: int, count: Any = None) -> dict[str, Any]:
     """The n largest entries (ties by key), trimmed only past 1.5 n (amortises the sort)."""
     if len(counts) <= n + n // 2:
         return counts
-    if count is None:
-        ranked = sorted([(-v, k) for k, v in counts.items()])
-    else:
-        ranked = sorted([(-count(v), k) for k, v in counts.items()])
+    if count is None:  # by key, then (stable) by count, largest first: both sorts in C
+        return dict(sorted(sorted(counts.items()), key=_second, reverse=True)[:n])
+    ranked = sorted([(-count(v), k) for k, v in counts.items()])
     return {k: counts[k] for _, k in ranked[:n]}
 
 

@@ -1,0 +1,106 @@
+"""The decision stage's fast paths (issue 13, speed) against their plain definitions: story
+norms, the bounded summaries' order, and the postings kept in step on join, trim and expiry."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+from service.dedup import DedupConfig, DedupEngine, story
+from service.dedup.signatures import NUM_PERM
+
+
+def _stream(n: int, seed: int = 5) -> list[dict[str, Any]]:
+    """Articles over a small vocabulary; about half reuse an earlier article's words and
+    entities, so stories grow past their summary bounds and get trimmed."""
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    for i in range(n):
+        base = out[rng.randrange(len(out))] if out and rng.random() < 0.5 else None
+        words = [f"w{int(rng.paretovariate(1.1)) % 400}" for _ in range(30)]
+        body = [f"b{rng.randrange(5000)}" for _ in range(120)]
+        terms: dict[str, int] = dict(base["terms"]) if base else {}
+        for w in words:
+            terms[w] = terms.get(w, 0) + 1
+        body_terms = dict(list(base["body_terms"].items())[:32]) if base else {}
+        for w in body:
+            if len(body_terms) < 64:
+                body_terms[w] = body_terms.get(w, 0) + 1
+        kind = rng.choice(["ORG", "PERSON"])
+        new = {"id": f"Q{rng.randrange(300)}", "name": "e", "type": kind}
+        ents = [*(base["entities"] if base else []), new]
+        entities = list({e["id"]: {**e, "count": 1} for e in ents}.values())
+        out.append(
+            {
+                "id": f"a{i:05d}",
+                "source": f"s{rng.randrange(20)}.example",
+                "title": f"t{i}",
+                "published_at": "",
+                "published_ts": 1_772_700_000.0 + 600.0 * i,
+                "exact": f"x{i}",
+                "signature": [rng.randrange(2**32) for _ in range(NUM_PERM)],
+                "n_shingles": 200,
+                "lead_key": f"l{i}",
+                "numbers": [],
+                "lead_numbers": [],
+                "terms": terms,
+                "body_terms": body_terms,
+                "entities": entities,
+                "dates": [],
+            }
+        )
+    return out
+
+
+def _norm(counts: dict[str, int], df: dict[str, int], n_docs: int) -> float:
+    log_n = math.log(n_docs + 1) + 1.0
+    return math.sqrt(
+        sum((c * (log_n - math.log(df.get(t, 0) + 1))) ** 2 for t, c in counts.items())
+    )
+
+
+def _postings(engine: DedupEngine) -> list[dict[str, set[str]]]:
+    return [
+        {k: {v} if isinstance(v, str) else set(v) for k, v in posts.items()}
+        for posts in (engine._term_stories, engine._body_stories, engine._entity_stories)
+    ]
+
+
+def test_story_norms_are_the_idf_weighted_norms_at_decision_time() -> None:
+    engine = DedupEngine(DedupConfig(), {}, {})
+    joined = trimmed = 0
+    sizes: dict[str, int] = {}
+    for f in _stream(300):
+        df, bdf, n_docs = dict(engine._df), dict(engine._bdf), engine.indexed
+        d = engine.decide(f)
+        st = engine.stories[d.story_id]
+        joined += st["article_count"] > 1
+        trimmed += len(st["body"]) < sizes.get(d.story_id, 0)
+        sizes[d.story_id] = len(st["body"])
+        assert st["norm"] == _norm(st["terms"], df, n_docs)  # exactly: same operations
+        assert st["body_norm"] == _norm(st["body"], bdf, n_docs)
+    assert joined > 100 and trimmed > 3  # the stream exercises joins and trims
+
+
+def test_postings_and_frequencies_stay_equal_to_a_rebuild_through_joins_and_expiry() -> None:
+    engine = DedupEngine(DedupConfig(story_window_hours=6.0, near_window_hours=12.0), {}, {})
+    feats = _stream(300)
+    for i, f in enumerate(feats, 1):
+        engine.decide(f)
+        if i % 50 == 0:
+            engine.expire(f["published_ts"])
+            fresh = DedupEngine(engine.config, engine.articles, engine.stories)
+            fresh.rebuild()
+            assert _postings(fresh) == _postings(engine)
+            assert (fresh._df, fresh._bdf, fresh._edf) == (engine._df, engine._bdf, engine._edf)
+    assert len(engine.articles) < len(feats)  # expiry ran
+
+
+def test_top_keeps_the_largest_counts_in_order_ties_by_key() -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        counts = {f"t{rng.randrange(400)}": rng.randint(1, 6) for _ in range(rng.randint(1, 300))}
+        ranked = sorted((-v, k) for k, v in counts.items())[:160]
+        expected = counts if len(counts) <= 240 else {k: counts[k] for _, k in ranked}
+        assert list(story._top(counts, 160).items()) == list(expected.items())
