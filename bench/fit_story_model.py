@@ -1,6 +1,6 @@
 """Fit the article-to-story logistic model and write ``service/dedup/data/story_model.json``.
 
-    .venv/bin/python bench/fit_story_model.py [--l2 1.0] [--folds 5] [--dry-run]
+    .venv/bin/python bench/fit_story_model.py [--l2 1.0] [--folds 5] [--stages 2] [--dry-run]
 
 Fit sets, each replayed in publication order through the worker's path: BASIL aligned in time
 (``../shared/datasets``, when present) and the own dev set's real articles (plus the shared
@@ -10,7 +10,10 @@ Pairs: before each article is recorded, every candidate story the engine finds i
 pair (1 when the story holds the article's gold story); the article is then assigned to its
 gold story (teacher forcing), so the pairs do not depend on the model being fitted.
 Model: L2-regularised logistic regression by Newton's method (bias not penalised) over
-``scoring.FEATURES``; its score also ranks the candidates.
+``scoring.FEATURES``: its score ranks the candidates. Second stage (``--stages 2``, the
+default): per article, the best-ranked candidate (by that fold's ranker) with its
+``scoring.join_signals`` is one row, labelled 1 when it is the gold story; a second logistic
+regression over those rows decides join-or-new, and its threshold is the replayed one.
 Cross-validation by story: the stories of every set are dealt into ``--folds`` folds (seeded).
 For fold k the weights are fitted on the pairs whose article's and candidate's stories are both
 outside k; the join threshold is the one whose replayed clustering scores the best mean
@@ -272,7 +275,7 @@ def fit_model(
     return with_join(ranker, w2, b2, t), scores
 
 
-STAGES = [1]
+STAGES = [2]
 JOIN_L2 = [1.0]
 JOIN_DROP: list[int] = []
 
@@ -338,12 +341,18 @@ def main(argv: list[str] | None = None) -> int:
         "--stages",
         type=int,
         choices=(1, 2),
-        default=1,
-        help="1 (default): the ranker's own threshold decides join-or-new; 2: a learned "
-        "join-or-new stage on its best candidate (not shipped: see docs/stories.md)",
+        default=2,
+        help="2 (default): the ranker plus a learned join-or-new stage on its best candidate; "
+        "1: the ranker's own threshold decides",
     )
     ap.add_argument("--join-l2", type=float, default=1.0, help="L2 penalty of the join stage")
-    ap.add_argument("--join-drop", default="", help="join features held at 0 (ablation)")
+    ap.add_argument(
+        "--join-drop",
+        default="single,rivals",
+        help="join features held at 0 (default single,rivals: the fit sets' stories all stop "
+        "at 3 articles (BASIL), which ``single`` learns like ``size``; and they always offer "
+        "rivals, so ``rivals`` learns that a lone candidate is a new story; see docs/stories.md)",
+    )
     ap.add_argument("--dry-run", action="store_true", help="print, do not write the model")
     args = ap.parse_args(argv)
     STAGES[:] = [args.stages]
@@ -415,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     model = StoryModel(fitted.weights, fitted.bias, fitted.threshold, info, fitted.join)
     if not args.dry_run:
         MODEL_PATH.write_bytes(jsonio.dumps(model.to_dict()) + b"\n")
-        print(f"wrote {MODEL_PATH.relative_to(ROOT)}")
+        print(f"wrote {MODEL_PATH}")
     return 0
 
 
