@@ -1,6 +1,6 @@
 """Fit the article-to-story logistic model and write ``service/dedup/data/story_model.json``.
 
-    .venv/bin/python bench/fit_story_model.py [--l2 1.0] [--folds 5] [--dry-run]
+    .venv/bin/python bench/fit_story_model.py [--l2 1.0] [--folds 5] [--stages 2] [--dry-run]
 
 Fit sets, each replayed in publication order through the worker's path: BASIL aligned in time
 (``../shared/datasets``, when present) and the own dev set's real articles (plus the shared
@@ -10,7 +10,10 @@ Pairs: before each article is recorded, every candidate story the engine finds i
 pair (1 when the story holds the article's gold story); the article is then assigned to its
 gold story (teacher forcing), so the pairs do not depend on the model being fitted.
 Model: L2-regularised logistic regression by Newton's method (bias not penalised) over
-``scoring.FEATURES``; its score also ranks the candidates.
+``scoring.FEATURES``: its score ranks the candidates. Second stage (``--stages 2``, the
+default): per article, the best-ranked candidate (by that fold's ranker) with its
+``scoring.join_signals`` is one row, labelled 1 when it is the gold story; a second logistic
+regression over those rows decides join-or-new, and its threshold is the replayed one.
 Cross-validation by story: the stories of every set are dealt into ``--folds`` folds (seeded).
 For fold k the weights are fitted on the pairs whose article's and candidate's stories are both
 outside k; the join threshold is the one whose replayed clustering scores the best mean
@@ -45,7 +48,7 @@ from story_data import (
 
 from service import jsonio
 from service.dedup import DedupConfig, DedupEngine
-from service.dedup.scoring import FEATURES, StoryModel
+from service.dedup.scoring import FEATURES, JOIN_FEATURES, JoinModel, StoryModel, join_signals
 from service.dedup.story import story_id_for
 
 MODEL_PATH = ROOT / "service" / "dedup" / "data" / "story_model.json"
@@ -59,7 +62,8 @@ class Stream:
 
     def __init__(self, name: str, feats: list[dict[str, Any]], gold: dict[str, str]) -> None:
         self.name, self.feats, self.gold = name, feats, gold
-        self.pairs = build_pairs(feats, gold)
+        *pairs, self.group, self.gaps = build_pairs(feats, gold)
+        self.pairs: Pairs = tuple(pairs)  # type: ignore[assignment]
 
     def replay(self, model: StoryModel) -> dict[str, str]:
         return replay(self.feats, DedupConfig(model=model))
@@ -119,8 +123,9 @@ def counts(gold: dict[str, str], pred: dict[str, str], keep: Callable[[str], boo
     return c
 
 
-def build_pairs(feats: list[dict[str, Any]], gold: dict[str, str]) -> Pairs:
-    """(signals, labels, article stories, candidate stories) by teacher forcing."""
+def build_pairs(feats: list[dict[str, Any]], gold: dict[str, str]) -> tuple[Any, ...]:
+    """(signals, labels, article stories, candidate stories, article index, seconds to the
+    candidate's newest and oldest article) by teacher forcing."""
     # teacher forcing never asks the model: a neutral one, so the shipped file may be stale.
     # The candidates are the worker's (its default config), so that the ``margin`` signal
     # is measured among the same competitors as at decision time.
@@ -129,31 +134,45 @@ def build_pairs(feats: list[dict[str, Any]], gold: dict[str, str]) -> Pairs:
     engine = DedupEngine(config, {}, {})
     story_gold: dict[str, str] = {}
     gold_story: dict[str, str] = {}
-    x, y, mine, theirs = [], [], [], []
-    for f in feats:
+    x, y, mine, theirs, group, gaps = [], [], [], [], [], []
+    for i, f in enumerate(feats):
         g = gold[f["id"]]
         for sid, signals in engine.candidate_stories(f):
             x.append([signals[name] for name in FEATURES])
             y.append(1.0 if story_gold[sid] == g else 0.0)
             mine.append(g)
             theirs.append(story_gold[sid])
+            group.append(i)
+            st, ts = engine.stories[sid], f["published_ts"]
+            gaps.append((ts - st["last_ts"], ts - st["first_ts"]))
         sid = gold_story.setdefault(g, story_id_for(f["id"]))
         story_gold[sid] = g
         engine.decide(f, assign_to=sid)
-    return np.array(x, dtype=float).reshape(-1, len(FEATURES)), np.array(y), mine, theirs
+    return (
+        np.array(x, dtype=float).reshape(-1, len(FEATURES)),
+        np.array(y),
+        mine,
+        theirs,
+        np.array(group, dtype=int),
+        np.array(gaps, dtype=float).reshape(-1, 2),
+    )
 
 
 DROP: list[int] = []
 
 
 def fit(
-    x: np.ndarray, y: np.ndarray, l2: float, sample: np.ndarray | None = None
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float,
+    sample: np.ndarray | None = None,
+    drop: list[int] | None = None,
 ) -> tuple[np.ndarray, float]:
     """Newton's method on the L2-penalised, ``sample``-weighted log-loss over standardised
     features; returns (weights, bias) on the original scale (features in ``DROP`` held at 0)."""
     sample = np.ones(len(y)) if sample is None else sample
     x = x.copy()
-    x[:, DROP] = 0.0
+    x[:, DROP if drop is None else drop] = 0.0
     mean, std = x.mean(axis=0), x.std(axis=0)
     std[std == 0] = 1.0
     xb = np.hstack([(x - mean) / std, np.ones((len(x), 1))])
@@ -197,14 +216,78 @@ def fit_pairs(streams: list[Stream], keep: Callable[[str], bool]) -> tuple[np.nd
     return np.vstack(xs), np.concatenate(ys), w * len(w) / w.sum()
 
 
+def join_pairs(
+    streams: list[Stream], ranker: StoryModel, keep: Callable[[str], bool]
+) -> tuple[np.ndarray, ...]:
+    """The second stage's rows: per kept article with a kept candidate, the ``join_signals`` of
+    its best-ranked candidate (by ``ranker``), labelled 1 when that is its gold story; each
+    stream's rows weighted to the same total."""
+    w = np.array(ranker.weights)
+    size = FEATURES.index("size")
+    xs, ys, ws = [], [], []
+    for s in streams:
+        x, y, mine, theirs = s.pairs
+        ok = np.array([keep(a) and keep(b) for a, b in zip(mine, theirs, strict=True)])
+        if not len(ok) or not ok.any():
+            continue
+        idx = np.flatnonzero(ok)
+        z = np.clip(x[idx] @ w + ranker.bias, -30, 30)
+        p = 1.0 / (1.0 + np.exp(-z))
+        rows, labels = [], []
+        for g in np.unique(s.group[idx]):
+            at = np.flatnonzero(s.group[idx] == g)
+            j = at[int(np.argmax(p[at]))]
+            second = max([float(p[k]) for k in at if k != j], default=0.0)
+            newest, oldest = s.gaps[idx[j]]
+            row = join_signals(
+                float(p[j]), second, len(at), {"size": float(x[idx[j], size])}, newest, oldest
+            )
+            rows.append([row[name] for name in JOIN_FEATURES])
+            labels.append(float(y[idx[j]]))
+        xs.append(np.array(rows))
+        ys.append(np.array(labels))
+        ws.append(np.full(len(rows), 1.0 / len(rows)))
+    wt = np.concatenate(ws)
+    return np.vstack(xs), np.concatenate(ys), wt * len(wt) / wt.sum()
+
+
+def with_join(ranker: StoryModel, w: np.ndarray, b: float, threshold: float) -> StoryModel:
+    join = JoinModel(
+        weights=tuple(round(float(v), 4) for v in w), bias=round(b, 4), threshold=threshold
+    )
+    return StoryModel(ranker.weights, ranker.bias, ranker.threshold, ranker.info, join)
+
+
+def fit_model(
+    streams: list[Stream], keep: Callable[[str], bool], l2: float, info: dict[str, Any]
+) -> tuple[StoryModel, dict[str, Counts]]:
+    """Fit on the kept stories: the ranker on all candidate pairs, then (``STAGES`` 2) the
+    join stage on the best-ranked candidates; the threshold by replaying the clustering."""
+    x, y, sw = fit_pairs(streams, keep)
+    w, b = fit(x, y, l2, sw)
+    if STAGES[0] == 1:
+        t, scores = choose_threshold(streams, lambda t: model_of(w, b, t, info), keep)
+        return model_of(w, b, t, info), scores
+    ranker = model_of(w, b, 0.5, info)
+    x2, y2, sw2 = join_pairs(streams, ranker, keep)
+    w2, b2 = fit(x2, y2, JOIN_L2[0], sw2, drop=JOIN_DROP)
+    t, scores = choose_threshold(streams, lambda t: with_join(ranker, w2, b2, t), keep)
+    return with_join(ranker, w2, b2, t), scores
+
+
+STAGES = [2]
+JOIN_L2 = [1.0]
+JOIN_DROP: list[int] = []
+
+
 def choose_threshold(
-    streams: list[Stream], w: np.ndarray, b: float, keep: Callable[[str], bool]
+    streams: list[Stream], make: Callable[[float], StoryModel], keep: Callable[[str], bool]
 ) -> tuple[float, dict[str, Counts]]:
     """The grid threshold whose replayed clustering has the best mean pairwise F1 on the kept
     stories of the fit streams (ties: nearer 0.5)."""
     best: tuple[tuple[float, float], float, dict[str, Counts]] | None = None
     for t in GRID:
-        model = model_of(w, b, t, {})
+        model = make(t)
         scores = {s.name: s.score(model, keep) for s in streams}
         mean_f1 = sum(v.pairwise()[2] for v in scores.values()) / len(scores)
         key = (round(mean_f1, 4), -abs(t - 0.5))
@@ -233,11 +316,8 @@ def cross_validate(
     for i in range(k):
         train = lambda g, i=i: fold[g] != i  # noqa: E731
         check = lambda g, i=i: fold[g] == i  # noqa: E731
-        x, y, sw = fit_pairs(streams, train)
-        w, b = fit(x, y, l2, sw)
-        t, _ = choose_threshold(streams, w, b, train)
-        thresholds.append(t)
-        model = model_of(w, b, t, {})
+        model, _ = fit_model(streams, train, l2, {})
+        thresholds.append(model.join.threshold if model.join else model.threshold)
         for s in streams + checks:
             pooled[s.name] += s.score(model, check)
     return pooled, thresholds
@@ -257,8 +337,27 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated features held at 0 (default size: the fit sets cap story sizes, "
         "BASIL at 3 articles, so its weight would learn that cap, not news)",
     )
+    ap.add_argument(
+        "--stages",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="2 (default): the ranker plus a learned join-or-new stage on its best candidate; "
+        "1: the ranker's own threshold decides",
+    )
+    ap.add_argument("--join-l2", type=float, default=1.0, help="L2 penalty of the join stage")
+    ap.add_argument(
+        "--join-drop",
+        default="single,rivals",
+        help="join features held at 0 (default single,rivals: the fit sets' stories all stop "
+        "at 3 articles (BASIL), which ``single`` learns like ``size``; and they always offer "
+        "rivals, so ``rivals`` learns that a lone candidate is a new story; see docs/stories.md)",
+    )
     ap.add_argument("--dry-run", action="store_true", help="print, do not write the model")
     args = ap.parse_args(argv)
+    STAGES[:] = [args.stages]
+    JOIN_L2[:] = [args.join_l2]
+    JOIN_DROP[:] = [JOIN_FEATURES.index(name) for name in args.join_drop.split(",") if name]
     DROP[:] = [FEATURES.index(name) for name in args.drop.split(",") if name]
     enricher = load_enricher()
     own = load_own()
@@ -290,16 +389,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:24s} pairwise {_fmt(c.pairwise())}  B-cubed {_fmt(c.bcubed())}")
     print(f"  per-fold thresholds {thresholds}")
     everything = lambda g: True  # noqa: E731
-    x, y, sw = fit_pairs(streams, everything)
-    w, b = fit(x, y, args.l2, sw)
-    threshold, in_sample = choose_threshold(streams, w, b, everything)
+    fitted, in_sample = fit_model(streams, everything, args.l2, {})
+    threshold = fitted.join.threshold if fitted.join else fitted.threshold
     print(f"in-sample (fitted and thresholded on the same data), threshold {threshold}:")
     for s in checks:
-        in_sample[s.name] = s.score(model_of(w, b, threshold, {}), everything)
+        in_sample[s.name] = s.score(fitted, everything)
     for name, c in in_sample.items():
         print(f"  {name:24s} pairwise {_fmt(c.pairwise())}  B-cubed {_fmt(c.bcubed())}")
-    print("weights", {name: round(float(v), 3) for name, v in zip(FEATURES, w, strict=True)})
-    print(f"bias {b:.3f}")
+    print("weights", dict(zip(FEATURES, fitted.weights, strict=True)), "bias", fitted.bias)
+    if fitted.join:
+        print("join weights", fitted.join.to_dict()["weights"], "bias", fitted.join.bias)
     info = {
         "fitted_at": datetime.now(UTC).date().isoformat(),
         "fitted_on": "; ".join(
@@ -322,10 +421,10 @@ def main(argv: list[str] | None = None) -> int:
             },
         },
     }  # fmt: skip
-    model = model_of(w, b, threshold, info)
+    model = StoryModel(fitted.weights, fitted.bias, fitted.threshold, info, fitted.join)
     if not args.dry_run:
         MODEL_PATH.write_bytes(jsonio.dumps(model.to_dict()) + b"\n")
-        print(f"wrote {MODEL_PATH.relative_to(ROOT)}")
+        print(f"wrote {MODEL_PATH}")
     return 0
 
 

@@ -284,13 +284,31 @@ class DedupEngine:
         self, f: dict[str, Any], query: scoring.Query
     ) -> tuple[str, float, dict[str, Any]] | None:
         best: tuple[str, float, dict[str, Any]] | None = None
-        for sid, signals in self.candidate_stories(f, query):
-            p = self.model.probability(signals)
-            if p >= self.model.threshold and (best is None or p > best[1]):
+        model, join = self.model, self.model.join
+        floor = model.threshold if join is None else -1.0
+        second = 0.0
+        candidates = self.candidate_stories(f, query)
+        for sid, signals in candidates:
+            p = model.probability(signals)
+            if p >= floor and (best is None or p > best[1]):
+                if best is not None:
+                    second = best[1]
                 best = (sid, p, signals)
+            elif p > second:
+                second = p
         if best is None:
             return None
         sid, p, signals = best
+        extra: dict[str, Any] = {}
+        if join is not None:  # the second stage decides join-or-new on the best only
+            st, ts = self.stories[sid], f["published_ts"]
+            x = scoring.join_signals(
+                p, second, len(candidates), signals, ts - st["last_ts"], ts - st["first_ts"]
+            )
+            pj = join.probability(x)
+            if pj < join.threshold:
+                return None
+            extra["join_score"] = round(pj, 4)
         st = self.stories[sid]
         ev = {
             "matched_story": sid,
@@ -298,6 +316,7 @@ class DedupEngine:
             **scoring.evidence(signals),
             "time_gap_hours": round((f["published_ts"] - st["last_ts"]) / 3600.0, 2),
             "score": round(p, 4),
+            **extra,
         }
         return sid, p, ev
 

@@ -63,6 +63,9 @@ FEATURES = (
     "size",
     "margin",
 )
+# the second stage: join the best-ranked story or start a new one (``JoinModel``)
+JOIN_FEATURES = ("score", "lead", "rivals", "newest", "oldest", "single")
+JOIN_HOURS_SCALE = math.log1p(72.0)  # the story window, in log hours
 PERSON_TYPES = frozenset({"PERSON", "PER"})
 BODY_TERMS = 64  # body terms an article carries; the story centroid keeps more (story.py)
 TIME_SCALE_DAYS = 2.0
@@ -113,6 +116,13 @@ def add_margins(candidates: list[dict[str, Any]]) -> None:
             text[order[1]] if rank == 0 and len(order) > 1 else (text[order[0]] if rank else 0.0)
         )
         candidates[i]["margin"] = text[i] - other
+
+
+def log_hours(seconds: float) -> float:
+    """log(1 + hours) over the log of the story window (72 h), capped at 1. Unlike the
+    Gaussian ``time`` signals, most of the drop comes in the first hours, so a multi-day story
+    keeps most of its evidence on day three (the join stage's ``newest`` and ``oldest``)."""
+    return min(1.0, math.log1p(abs(seconds) / 3600.0) / JOIN_HOURS_SCALE)
 
 
 def time_similarity(seconds: float) -> float:
@@ -449,40 +459,115 @@ def evidence(signals: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def join_signals(
+    best: float,
+    second: float,
+    n_candidates: int,
+    signals: Mapping[str, Any],
+    newest_s: float,
+    oldest_s: float,
+) -> dict[str, float]:
+    """The second stage's signals for the best-ranked candidate story:
+    - ``score``: its first-stage probability; ``lead``: how far it stands above the second
+      best's (0 when alone: ``best`` itself);
+    - ``rivals``: log(1 + the other candidates): a new event's first article resembles several
+      stories about the same people, a follow-up one;
+    - ``newest`` / ``oldest``: ``log_hours`` of ``newest_s`` / ``oldest_s``, the seconds to
+      the story's newest / oldest article;
+    - ``single``: 1 when the story has one article (the size, capped at 2: a fit set whose
+      stories all stop at three articles cannot teach a cap).
+    """
+    return {
+        "score": best,
+        "lead": best - second,
+        "rivals": _log1p(max(0, n_candidates - 1)),
+        "newest": log_hours(newest_s),
+        "oldest": log_hours(oldest_s),
+        "single": 1.0 if signals["size"] < 0.7 else 0.0,  # log(1 + 1) = 0.69
+    }
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class JoinModel:
+    """The join-or-new decision on the best-ranked story: logistic over ``JOIN_FEATURES``."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, signals: Mapping[str, float]) -> float:
+        z = self.bias
+        for w, f in zip(self.weights, JOIN_FEATURES, strict=True):
+            z += w * signals[f]
+        return _sigmoid(z)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> JoinModel:
+        if tuple(data["features"]) != JOIN_FEATURES:
+            raise ValueError(f"join model features {data['features']} != {JOIN_FEATURES}")
+        return cls(
+            weights=tuple(float(data["weights"][f]) for f in JOIN_FEATURES),
+            bias=float(data["bias"]),
+            threshold=float(data["threshold"]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "features": list(JOIN_FEATURES),
+            "weights": dict(zip(JOIN_FEATURES, self.weights, strict=True)),
+            "bias": self.bias,
+            "threshold": self.threshold,
+        }
+
+
 @dataclass(frozen=True)
 class StoryModel:
-    """Logistic regression over ``FEATURES``: p = sigmoid(bias + sum(w_i x_i))."""
+    """Logistic regression over ``FEATURES``: p = sigmoid(bias + sum(w_i x_i)). It ranks the
+    candidate stories; the best joins when ``join`` (the second stage) says so, or, without
+    one, when p reaches ``threshold``."""
 
     weights: tuple[float, ...]
     bias: float
     threshold: float
     info: Mapping[str, Any]
+    join: JoinModel | None = None
 
     def probability(self, signals: Mapping[str, float]) -> float:
         z = self.bias
         for w, f in zip(self.weights, FEATURES, strict=True):
             z += w * signals[f]
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return _sigmoid(z)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StoryModel:
         if tuple(data["features"]) != FEATURES:
             raise ValueError(f"story model features {data['features']} != {FEATURES}")
+        join = data.get("join")
         return cls(
             weights=tuple(float(data["weights"][f]) for f in FEATURES),
             bias=float(data["bias"]),
             threshold=float(data["threshold"]),
-            info={k: v for k, v in data.items() if k not in {"weights", "bias", "threshold"}},
+            info={
+                k: v for k, v in data.items() if k not in {"weights", "bias", "threshold", "join"}
+            },
+            join=JoinModel.from_dict(join) if join else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             **self.info,
             "features": list(FEATURES),
             "weights": dict(zip(FEATURES, self.weights, strict=True)),
             "bias": self.bias,
             "threshold": self.threshold,
         }
+        if self.join is not None:
+            out["join"] = self.join.to_dict()
+        return out
 
 
 def load_story_model() -> StoryModel:

@@ -130,3 +130,77 @@ def test_margin_is_the_lead_over_the_best_other_candidate() -> None:
     scoring.add_margins(alone)
     assert math.isclose(alone[0]["margin"], 0.3)  # no competitor: its own similarity
     scoring.add_margins([])  # nothing to do
+
+
+def test_log_hours_falls_early_and_keeps_multi_day_stories_apart_from_zero() -> None:
+    hour = 3600.0
+    assert scoring.log_hours(0.0) == 0.0
+    assert scoring.log_hours(72 * hour) == 1.0 and scoring.log_hours(500 * hour) == 1.0
+    assert scoring.log_hours(-5 * hour) == scoring.log_hours(5 * hour)  # a late article
+    # the first day takes most of the scale, days two and three little more: a story's
+    # follow-up on day three is not scored like another event
+    day1, day3 = scoring.log_hours(24 * hour), scoring.log_hours(60 * hour)
+    assert 0.7 < day1 < day3 < 1.0
+    assert day3 - day1 < day1 / 3
+    assert scoring.time_similarity(60 * hour) < 0.6 * scoring.time_similarity(24 * hour)
+
+
+def _join_inputs(**over: float) -> dict[str, float]:
+    return {"size": math.log1p(1), **over}
+
+
+def test_join_signals_of_the_best_candidate() -> None:
+    hour = 3600.0
+    s = scoring.join_signals(0.9, 0.3, 4, _join_inputs(), 5 * hour, 30 * hour)
+    assert set(s) == set(scoring.JOIN_FEATURES)
+    assert math.isclose(s["score"], 0.9) and math.isclose(s["lead"], 0.6)
+    assert math.isclose(s["rivals"], math.log(4))  # three other candidates
+    assert s["newest"] == scoring.log_hours(5 * hour) < s["oldest"] == scoring.log_hours(30 * hour)
+    assert s["single"] == 1.0
+    alone = scoring.join_signals(0.7, 0.0, 1, _join_inputs(size=math.log1p(5)), 0.0, 0.0)
+    assert alone["lead"] == 0.7 and alone["rivals"] == 0.0 and alone["single"] == 0.0
+
+
+def _model(join: scoring.JoinModel | None, threshold: float = 0.5) -> scoring.StoryModel:
+    base = scoring.load_story_model()
+    return scoring.StoryModel(base.weights, base.bias, threshold, {}, join)
+
+
+def test_a_join_stage_round_trips_and_an_old_model_file_has_none() -> None:
+    join = scoring.JoinModel(weights=(1.0, 2.0, 0.0, -1.0, 0.5, 0.0), bias=-1.5, threshold=0.4)
+    model = _model(join)
+    again = scoring.StoryModel.from_dict(model.to_dict())
+    assert again.join == join and again.weights == model.weights
+    plain = model.to_dict()
+    del plain["join"]
+    assert scoring.StoryModel.from_dict(plain).join is None
+    bad = {**join.to_dict(), "features": ["score"]}
+    try:
+        scoring.JoinModel.from_dict(bad)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a join model with other features must be refused")
+
+
+def test_the_join_stage_decides_on_the_best_ranked_story_only() -> None:
+    from service.dedup import article_features
+    from tests.unit.dedup_samples import peru, peru_rewrite
+
+    first, second = article_features(peru()), article_features(peru_rewrite())
+
+    def decide(model: scoring.StoryModel) -> Any:
+        engine = DedupEngine(DedupConfig(model=model), {}, {})
+        engine.decide(first)
+        return engine.decide(second)
+
+    # without a join stage the ranker's threshold decides; 1.01 is never reached
+    assert decide(_model(None, threshold=1.01)).duplicate_kind is None
+    joined = decide(_model(None, threshold=0.0))
+    assert joined.duplicate_kind == "story" and "join_score" not in joined.evidence
+    # with one, the ranker's threshold is ignored and the join stage's bias decides
+    always = scoring.JoinModel(weights=(0.0,) * 6, bias=5.0, threshold=0.5)
+    never = scoring.JoinModel(weights=(0.0,) * 6, bias=-5.0, threshold=0.5)
+    d = decide(_model(always, threshold=1.01))
+    assert d.duplicate_kind == "story" and d.evidence["join_score"] > 0.99
+    assert decide(_model(never, threshold=0.0)).duplicate_kind is None
