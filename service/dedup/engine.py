@@ -299,9 +299,10 @@ class DedupEngine:
         if best is None:
             return None
         sid, p, signals = best
+        st = self.stories[sid]
         extra: dict[str, Any] = {}
         if join is not None:  # the second stage decides join-or-new on the best only
-            st, ts = self.stories[sid], f["published_ts"]
+            ts = f["published_ts"]
             x = scoring.join_signals(
                 p, second, len(candidates), signals, ts - st["last_ts"], ts - st["first_ts"]
             )
@@ -309,7 +310,6 @@ class DedupEngine:
             if pj < join.threshold:
                 return None
             extra["join_score"] = round(pj, 4)
-        st = self.stories[sid]
         ev = {
             "matched_story": sid,
             "matched_article": st["first_article"],

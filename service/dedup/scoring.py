@@ -487,7 +487,13 @@ def join_signals(
     }
 
 
-def _sigmoid(z: float) -> float:
+def _logistic(
+    bias: float, weights: tuple[float, ...], names: tuple[str, ...], x: Mapping[str, float]
+) -> float:
+    """sigmoid(bias + sum(w_i x_i)) over the named signals: both stages' probability."""
+    z = bias
+    for w, f in zip(weights, names, strict=True):
+        z += w * x[f]
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -500,10 +506,7 @@ class JoinModel:
     threshold: float
 
     def probability(self, signals: Mapping[str, float]) -> float:
-        z = self.bias
-        for w, f in zip(self.weights, JOIN_FEATURES, strict=True):
-            z += w * signals[f]
-        return _sigmoid(z)
+        return _logistic(self.bias, self.weights, JOIN_FEATURES, signals)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JoinModel:
@@ -537,10 +540,7 @@ class StoryModel:
     join: JoinModel | None = None
 
     def probability(self, signals: Mapping[str, float]) -> float:
-        z = self.bias
-        for w, f in zip(self.weights, FEATURES, strict=True):
-            z += w * signals[f]
-        return _sigmoid(z)
+        return _logistic(self.bias, self.weights, FEATURES, signals)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StoryModel:

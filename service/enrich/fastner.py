@@ -73,7 +73,6 @@ class FastNer:
         self.upper = model.get_ref("upper")
         self.ops = model.ops
         names = [ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)]
-        self.n_classes = len(names)
         self.move = np.array([_MOVES[n.split("-", 1)[0]] for n in names], dtype=np.int8)
         strings = nlp.vocab.strings
         labels = [n.split("-", 1)[1] if "-" in n else "" for n in names]
