@@ -191,7 +191,10 @@ def register_broker_watch(c: Any, on_lost: Callable[[str], None]) -> None:
         from .agents.publish import commits_stopped
 
         if commits_stopped(c.app) and not c.app.should_stop:
-            on_lost("an event's handling was interrupted, so this worker commits nothing more")
+            on_lost(
+                "an event's handling was interrupted or a table write failed, "
+                "so this worker commits nothing more"
+            )
             return
         down = await watch.check()
         if down >= settings.broker_lost_exit_s:

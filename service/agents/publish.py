@@ -17,8 +17,14 @@ committed without its offset and its `decisions` entry (decided and emitted agai
 second with a lock around the sends only: the buffer's background flusher can move an
 event's table writes into the transaction being committed while the agent waits).
 `atomic_events` closes the gap: each event is handled under a lock that Faust's commit also
-takes, and before the lock is released the event's changelog writes are awaited (sent and
-acknowledged) and the event is acked, so a transaction holds all of one event or none of it.
+takes, and the event is acked before the lock is released; the commit, holding the lock,
+first awaits every changelog write made since the last commit (sent and acknowledged), so a
+transaction holds all of one event or none of it.
+
+The writes are awaited at the commit, not after each event: one broker round trip per
+commit instead of one per decision. Awaiting them per event kept the whole worker (both
+agents share the lock) idle for a third of its time in the pipeline benchmark
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -80,24 +86,32 @@ async def send(
 class _Guard:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     owner: asyncio.Task[Any] | None = None  # the task handling an event, while it does
-    # table changelog writes made while the guard is held, not yet acknowledged
+    # table changelog writes made under the guard since the last commit, not yet awaited
     writes: list[asyncio.Future[Any]] = field(default_factory=list)
+    failed: BaseException | None = None  # a write that never reached the open transaction
 
-    async def settle(self) -> None:
-        """Wait until the held event's table changelog writes are sent and acknowledged.
+    async def settle(self) -> bool:
+        """Wait until the changelog writes of the events handled since the last commit are
+        sent and acknowledged; False (and no commit from now on) when one failed.
 
         Faust's `ProducerBuffer.flush()` is no barrier: it returns when its queue is empty
         while its background task still holds a message, and after any 0.1 s without a send.
         Awaiting the writes' own futures is one (they go out in order, in the open
         transaction, which cannot commit while the guard is held)."""
         writes, self.writes = self.writes, []
-        if writes:
-            await asyncio.wait_for(asyncio.gather(*writes), SETTLE_TIMEOUT_S)
+        if writes and self.failed is None:
+            try:
+                await asyncio.wait_for(asyncio.gather(*writes), SETTLE_TIMEOUT_S)
+            except Exception as exc:  # the open transaction lacks them: it must not commit
+                self.failed = exc
+                log.error("a table changelog write failed, commits stop: %r", exc)
+        return self.failed is None
 
     def interrupted(self) -> bool:
-        """An event's handling was cut short (its task cancelled or crashed, e.g. at shutdown):
-        its outputs may be in the open transaction without its offset and table writes."""
-        return self.owner is not None and self.owner.done()
+        """An event's handling was cut short (its task cancelled or crashed, e.g. at shutdown),
+        or a table write of a handled event failed: the open transaction may hold part of an
+        event, so it must not commit."""
+        return self.failed is not None or (self.owner is not None and self.owner.done())
 
     @contextlib.asynccontextmanager
     async def held(self) -> AsyncIterator[None]:
@@ -160,6 +174,8 @@ def commit_guard(app: faust.App) -> _Guard:
                     )
                 return False
             try:
+                if not await guard.settle():
+                    return False
                 return bool(await commit(*args, **kwargs))
             finally:
                 lock.release()
@@ -180,9 +196,9 @@ def commit_guard(app: faust.App) -> _Guard:
 
 async def atomic_events(c: Components, stream: faust.StreamT[Any]) -> AsyncIterator[Any]:
     """`stream.events()`, each event handled with no commit in between: the loop body (table
-    writes, `send`s) runs under the commit guard, then the event's table changelog writes are
-    awaited (`_Guard.settle`) and the event is acked before the guard is released. An
-    exception in the body leaves the event unacked and stops commits (see `commit_guard`).
+    writes, `send`s) runs under the commit guard and the event is acked before the guard is
+    released (the commit awaits its table writes, `_Guard.settle`). An exception in the body
+    leaves the event unacked and stops commits (see `commit_guard`).
 
     Acks are ours alone: Faust's stream acks an event in a `finally` when its iterator is
     closed, and it is closed when the agent is cancelled (shutdown) while the event waits
@@ -193,5 +209,4 @@ async def atomic_events(c: Components, stream: faust.StreamT[Any]) -> AsyncItera
     async for event in stream.events():
         async with guard.held():
             yield event
-            await guard.settle()
             await stream.ack(event)

@@ -38,7 +38,11 @@ class FakeStream:
 
 class FakeApp:  # a class, not a SimpleNamespace: the guard registry holds apps weakly
     def __init__(self) -> None:
+        self.commits: list[bool] = []  # per commit: were all table writes done by then?
+        self.pending: list[asyncio.Future[Any]] = []
+
         async def commit(*args: Any, **kwargs: Any) -> bool:
+            self.commits.append(all(f.done() for f in self.pending))
             return True
 
         self.consumer = SimpleNamespace(commit=commit)
@@ -86,3 +90,42 @@ def test_an_event_waiting_for_the_guard_when_the_agent_is_cancelled_stays_unacke
 
     stream = asyncio.run(run())
     assert stream.acked == ["a"], f"acked without being handled: {stream.acked[1:]}"
+
+
+def test_a_commit_waits_for_the_table_writes_of_handled_events() -> None:
+    """The writes are awaited once per commit, not per event: the events are acked at once,
+    and the commit that follows includes every write they made."""
+
+    async def run() -> tuple[FakeApp, FakeStream]:
+        c, stream = fake_components(), FakeStream(["a", "b"])
+        publish.commit_guard(c.app)
+        loop = asyncio.get_running_loop()
+        async for _event in publish.atomic_events(c, stream):  # type: ignore[arg-type]
+            write: asyncio.Future[Any] = loop.create_future()
+            c.app.pending.append(write)
+            c.app.producer.buffer.put(write)  # a changelog write, acknowledged later
+            loop.call_later(0.05, write.set_result, None)
+        assert stream.acked == ["a", "b"]  # acked before their writes are acknowledged
+        assert not any(f.done() for f in c.app.pending)
+        assert await c.app.consumer.commit()
+        return c.app, stream
+
+    app, _ = asyncio.run(run())
+    assert app.commits == [True], "committed before the events' table writes were acknowledged"
+
+
+def test_a_failed_table_write_stops_all_commits() -> None:
+    async def run() -> tuple[FakeApp, list[bool]]:
+        c, stream = fake_components(), FakeStream(["a"])
+        publish.commit_guard(c.app)
+        async for _event in publish.atomic_events(c, stream):  # type: ignore[arg-type]
+            write: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            write.set_exception(ConnectionError("broker gone"))
+            c.app.producer.buffer.put(write)
+        results = [await c.app.consumer.commit(), await c.app.consumer.commit()]
+        assert publish.commits_stopped(c.app)
+        return c.app, results
+
+    app, results = asyncio.run(run())
+    assert results == [False, False]
+    assert app.commits == [], "a transaction missing a handled event's write was committed"
