@@ -81,7 +81,7 @@ class Settings:
     near_window_hours: float = 168.0
     story_window_hours: float = 72.0
     lag_interval_s: float = 10.0
-    commit_interval_s: float = 0.05
+    commit_interval_s: float = 0.2
     shutdown_timeout_s: float = 20.0
     broker_lost_exit_s: float = 120.0
     allowed_lateness_s: float = 5.0
