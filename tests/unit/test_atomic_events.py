@@ -96,7 +96,7 @@ def test_a_commit_waits_for_the_table_writes_of_handled_events() -> None:
     """The writes are awaited once per commit, not per event: the events are acked at once,
     and the commit that follows includes every write they made."""
 
-    async def run() -> tuple[FakeApp, FakeStream]:
+    async def run() -> FakeApp:
         c, stream = fake_components(), FakeStream(["a", "b"])
         publish.commit_guard(c.app)
         loop = asyncio.get_running_loop()
@@ -108,9 +108,10 @@ def test_a_commit_waits_for_the_table_writes_of_handled_events() -> None:
         assert stream.acked == ["a", "b"]  # acked before their writes are acknowledged
         assert not any(f.done() for f in c.app.pending)
         assert await c.app.consumer.commit()
-        return c.app, stream
+        app: FakeApp = c.app
+        return app
 
-    app, _ = asyncio.run(run())
+    app = asyncio.run(run())
     assert app.commits == [True], "committed before the events' table writes were acknowledged"
 
 
