@@ -40,7 +40,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from service.dedup import scoring, signatures
 from service.dedup import story as story_state
@@ -48,6 +48,7 @@ from service.dedup.scoring import StoryModel, load_story_model
 
 Kind = Literal["exact", "near", "story"]
 Bucket = str | dict[str, None]
+Posting = str | dict[str, None]  # story ids; insertion order never matters
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,11 @@ class DedupEngine:
         self._edf: Counter[str] = Counter()
         self._bdf: Counter[str] = Counter()
         self._indexed = 0
-        # postings and buckets hold one id as a plain str (most do), a collection past that
-        self._term_stories: dict[str, str | set[str]] = {}
-        self._entity_stories: dict[str, str | set[str]] = {}
-        self._body_stories: dict[str, str | set[str]] = {}
+        # postings and buckets hold one id as a plain str (most do), a collection past that:
+        # a dict of ids to None (the garbage collector skips a dict of str, not a set)
+        self._term_stories: dict[str, Posting] = {}
+        self._entity_stories: dict[str, Posting] = {}
+        self._body_stories: dict[str, Posting] = {}
         self._views: dict[str, tuple[int, scoring.StoryView]] = {}  # by version, lazily
         self._stories = 0
         self._article_heap: list[tuple[float, str]] = []
@@ -240,7 +242,7 @@ class DedupEngine:
         cap = cfg.max_stories_per_key
         terms, entities, body = self._term_stories, self._entity_stories, self._body_stories
         singles: list[str] = []
-        sets: list[set[str]] = []
+        sets: list[dict[str, None]] = []
         for p in chain(
             map(terms.get, q.top_terms),
             map(body.get, q.top_body),
@@ -459,7 +461,7 @@ class DedupEngine:
                     if posting == sid:
                         del posts[key]
                 else:
-                    posting.discard(sid)
+                    posting.pop(sid, None)
                     if len(posting) == 1:
                         posts[key] = next(iter(posting))
         if new is None:
@@ -507,17 +509,20 @@ class DedupEngine:
         return evicted
 
 
-def _add_postings(posts: dict[str, str | set[str]], keys: Iterable[str], sid: str) -> None:
-    """Add ``sid`` to the postings of ``keys`` (one id as a plain str, more as a set). The
-    loops run in C: an absent key gets ``sid`` (``setdefault``), a set gets it added; only the
-    keys holding a str (one story, or ``sid`` just set) are looked at in Python."""
+def _add_postings(posts: dict[str, Posting], keys: Iterable[str], sid: str) -> None:
+    """Add ``sid`` to the postings of ``keys`` (one id as a plain str, more as a dict). The
+    loops run in C: an absent key gets ``sid`` (``setdefault``), a dict gets it added; only
+    the keys holding a str (one story, or ``sid`` just set) are looked at in Python."""
     keys = list(keys)
     held: list[Any] = list(map(posts.setdefault, keys, repeat(sid)))
-    deque(map(set.add, filter(set.__instancecheck__, held), repeat(sid)), maxlen=0)
+    deque(
+        map(dict.__setitem__, filter(dict.__instancecheck__, held), repeat(sid), repeat(None)),
+        maxlen=0,
+    )
     for key in compress(keys, map(str.__instancecheck__, held)):
         posting = posts[key]
         if posting != sid:
-            posts[key] = {posting, sid}  # type: ignore[arg-type]
+            posts[key] = {cast(str, posting): None, sid: None}
 
 
 def _unpack(packed: str) -> Any:

@@ -58,8 +58,8 @@ def _largest(counts: dict[str, Any], n: int, count: Any = None) -> list[str]:
 
 def _summed(held: dict[str, int], added: dict[str, int]) -> dict[str, int]:
     """A new dict: ``held``'s counts plus ``added``'s, new keys after, in ``added``'s order."""
-    if not held:  # a new story: the article's counts as they are (0 + c is c)
-        return dict(added)
+    if not held:  # a new story: the article's counts as they are (0 + c is c), inserted one
+        return {t: c for t, c in added.items()}  # by one: sized as the loop's dict (not a clone)
     out = dict(held)
     get = out.get
     for t, c in added.items():
