@@ -40,6 +40,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
+from operator import setitem
 from typing import Any, Literal, cast
 
 from service.dedup import scoring, signatures
@@ -515,10 +516,7 @@ def _add_postings(posts: dict[str, Posting], keys: Iterable[str], sid: str) -> N
     the keys holding a str (one story, or ``sid`` just set) are looked at in Python."""
     keys = list(keys)
     held: list[Any] = list(map(posts.setdefault, keys, repeat(sid)))
-    deque(
-        map(dict.__setitem__, filter(dict.__instancecheck__, held), repeat(sid), repeat(None)),
-        maxlen=0,
-    )
+    deque(map(setitem, filter(dict.__instancecheck__, held), repeat(sid), repeat(None)), 0)
     for key in compress(keys, map(str.__instancecheck__, held)):
         posting = posts[key]
         if posting != sid:
