@@ -36,11 +36,12 @@ Stored values are replaced, never mutated in place.
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from itertools import chain
-from typing import Any, Literal
+from itertools import chain, compress, repeat
+from operator import setitem
+from typing import Any, Literal, cast
 
 from service.dedup import scoring, signatures
 from service.dedup import story as story_state
@@ -48,6 +49,7 @@ from service.dedup.scoring import StoryModel, load_story_model
 
 Kind = Literal["exact", "near", "story"]
 Bucket = str | dict[str, None]
+Posting = str | dict[str, None]  # story ids; insertion order never matters
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,11 @@ class DedupEngine:
         self._edf: Counter[str] = Counter()
         self._bdf: Counter[str] = Counter()
         self._indexed = 0
-        # postings and buckets hold one id as a plain str (most do), a collection past that
-        self._term_stories: dict[str, str | set[str]] = {}
-        self._entity_stories: dict[str, str | set[str]] = {}
-        self._body_stories: dict[str, str | set[str]] = {}
+        # postings and buckets hold one id as a plain str (most do), a collection past that:
+        # a dict of ids to None (the garbage collector skips a dict of str, not a set)
+        self._term_stories: dict[str, Posting] = {}
+        self._entity_stories: dict[str, Posting] = {}
+        self._body_stories: dict[str, Posting] = {}
         self._views: dict[str, tuple[int, scoring.StoryView]] = {}  # by version, lazily
         self._stories = 0
         self._article_heap: list[tuple[float, str]] = []
@@ -240,7 +243,7 @@ class DedupEngine:
         cap = cfg.max_stories_per_key
         terms, entities, body = self._term_stories, self._entity_stories, self._body_stories
         singles: list[str] = []
-        sets: list[set[str]] = []
+        sets: list[dict[str, None]] = []
         for p in chain(
             map(terms.get, q.top_terms),
             map(body.get, q.top_body),
@@ -357,7 +360,19 @@ class DedupEngine:
         # the story's weighted term norms, cached with the current idf (drifts slowly). The
         # article's own weights are these same values unless the id was unindexed above; a
         # new story holds only the article's terms, so its weights are all the norm needs.
-        if query is not None and (old_rec is not None or old is None):
+        if query is not None and old is None:
+            # a new story holds the article's terms alone, in its order (unless trimmed)
+            new["norm"] = (
+                scoring.own_norm(query.tfidf)
+                if len(new["terms"]) == len(f["terms"])
+                else query.story_norm(new["terms"], self._df)
+            )
+            new["body_norm"] = (
+                scoring.own_norm(query.body_tfidf)
+                if len(new["body"]) == len(body_terms)
+                else query.story_body_norm(new["body"], self._bdf)
+            )
+        elif query is not None and old_rec is not None:
             new["norm"] = query.story_norm(new["terms"], self._df)
             new["body_norm"] = query.story_body_norm(new["body"], self._bdf)
         else:
@@ -438,15 +453,7 @@ class DedupEngine:
                 removed = before.keys() - after.keys() if trimmed else ()
             else:
                 added, removed = after.keys() - before.keys(), before.keys() - after.keys()
-            for key in added:
-                posting = posts.get(key)
-                if posting is None:
-                    posts[key] = sid
-                elif isinstance(posting, str):
-                    if posting != sid:
-                        posts[key] = {posting, sid}
-                else:
-                    posting.add(sid)
+            _add_postings(posts, added, sid)
             for key in removed:
                 posting = posts.get(key)
                 if posting is None:
@@ -455,7 +462,7 @@ class DedupEngine:
                     if posting == sid:
                         del posts[key]
                 else:
-                    posting.discard(sid)
+                    posting.pop(sid, None)
                     if len(posting) == 1:
                         posts[key] = next(iter(posting))
         if new is None:
@@ -501,6 +508,19 @@ class DedupEngine:
             del self.stories[sid]
             evicted += 1
         return evicted
+
+
+def _add_postings(posts: dict[str, Posting], keys: Iterable[str], sid: str) -> None:
+    """Add ``sid`` to the postings of ``keys`` (one id as a plain str, more as a dict). The
+    loops run in C: an absent key gets ``sid`` (``setdefault``), a dict gets it added; only
+    the keys holding a str (one story, or ``sid`` just set) are looked at in Python."""
+    keys = list(keys)
+    held: list[Any] = list(map(posts.setdefault, keys, repeat(sid)))
+    deque(map(setitem, filter(dict.__instancecheck__, held), repeat(sid), repeat(None)), 0)
+    for key in compress(keys, map(str.__instancecheck__, held)):
+        posting = posts[key]
+        if posting != sid:
+            posts[key] = {cast(str, posting): None, sid: None}
 
 
 def _unpack(packed: str) -> Any:

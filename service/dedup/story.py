@@ -56,6 +56,17 @@ def _largest(counts: dict[str, Any], n: int, count: Any = None) -> list[str]:
     return [k for _, k in ranked[:n]]
 
 
+def _summed(held: dict[str, int], added: dict[str, int]) -> dict[str, int]:
+    """A new dict: ``held``'s counts plus ``added``'s, new keys after, in ``added``'s order."""
+    if not held:  # a new story: the article's counts as they are (0 + c is c), inserted one
+        return {t: c for t, c in added.items()}  # by one: sized as the loop's dict (not a clone)
+    out = dict(held)
+    get = out.get
+    for t, c in added.items():
+        out[t] = get(t, 0) + c
+    return out
+
+
 def _with(outlets: list[str], source: str) -> list[str]:
     """The sorted distinct outlets with ``source`` (the same list when already there)."""
     if not source or source in outlets:
@@ -88,12 +99,8 @@ def new_story(story_id: str, features: dict[str, Any]) -> dict[str, Any]:
 def add_article(state: dict[str, Any], features: dict[str, Any], recent: int) -> dict[str, Any]:
     """A new story state with ``features``' article added (``state`` is left untouched)."""
     ts = features["published_ts"]
-    terms = dict(state["terms"])
-    for t, c in features["terms"].items():
-        terms[t] = terms.get(t, 0) + c
-    body = dict(state.get("body") or {})
-    for t, c in (features.get("body_terms") or {}).items():
-        body[t] = body.get(t, 0) + c
+    terms = _summed(state["terms"], features["terms"])
+    body = _summed(state.get("body") or {}, features.get("body_terms") or {})
     entities = dict(state["entities"])  # values are replaced below, never mutated
     places = dict(state["places"])
     for e in features["entities"]:

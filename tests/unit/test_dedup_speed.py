@@ -7,7 +7,8 @@ import math
 import random
 from typing import Any
 
-from service.dedup import DedupConfig, DedupEngine, story
+from service.dedup import DedupConfig, DedupEngine, scoring, story
+from service.dedup import engine as engine_module
 from service.dedup.signatures import NUM_PERM
 
 
@@ -104,3 +105,55 @@ def test_top_keeps_the_largest_counts_in_order_ties_by_key() -> None:
         ranked = sorted((-v, k) for k, v in counts.items())[:160]
         expected = counts if len(counts) <= 240 else {k: counts[k] for _, k in ranked}
         assert list(story._top(counts, 160).items()) == list(expected.items())
+
+
+def test_top_terms_are_the_first_of_the_full_tfidf_order() -> None:
+    rng = random.Random(11)
+    for _ in range(300):
+        counts = {f"t{rng.randrange(90)}": rng.randint(1, 4) for _ in range(rng.randint(0, 70))}
+        df = {t: rng.randrange(6) for t in counts}  # few values: many ties
+        weights, _, _, top, tfidf = scoring._idf_weights(counts, df, scoring.log_docs(40), 10)
+        assert tfidf == [c * weights[t] for t, c in counts.items()]
+        full = sorted((-c * weights[t], t) for t, c in counts.items())
+        assert top == [t for _, t in full[:10]]
+
+
+def test_a_new_storys_norms_are_the_norms_with_the_articles_weights() -> None:
+    """``own_norm`` of the query's tf-idf values is ``story_norm`` with the article's weights
+    over the new story's summaries: the shortcut ``_record`` takes for a new story."""
+    engine = DedupEngine(DedupConfig(), {}, {})
+    new = 0
+    for i, f in enumerate(_stream(200)):
+        if i % 3 == 0:  # half its title words and all its body words its own: a new story
+            terms = {(f"n{i}{t}" if j % 2 else t): c for j, (t, c) in enumerate(f["terms"].items())}
+            body = {f"n{i}{t}": c for t, c in f["body_terms"].items()}
+            f = {**f, "terms": terms, "body_terms": body, "entities": []}
+        q = engine._query(f)
+        d = engine.decide(f)
+        st = engine.stories[d.story_id]
+        if st["article_count"] == 1:
+            new += 1
+            assert st["norm"] == scoring.story_norm(st["terms"], {}, q.log_n, q.weights)
+            assert st["body_norm"] == scoring.story_norm(st["body"], {}, q.log_n, q.body_weights)
+            assert list(st["terms"].items()) == list(f["terms"].items())
+    assert new > 20
+
+
+def test_add_postings_matches_the_one_by_one_insert() -> None:
+    rng = random.Random(2)
+    fast: dict[str, engine_module.Posting] = {}
+    plain: dict[str, engine_module.Posting] = {}
+    for i in range(400):
+        sid = f"s{rng.randrange(60)}"
+        keys = list(dict.fromkeys(f"k{rng.randrange(120)}" for _ in range(rng.randint(0, 20))))
+        engine_module._add_postings(fast, keys, sid)
+        for key in keys:
+            posting = plain.get(key)
+            if posting is None:
+                plain[key] = sid
+            elif isinstance(posting, str):
+                if posting != sid:
+                    plain[key] = {posting: None, sid: None}
+            else:
+                posting[sid] = None
+        assert fast == plain, i
