@@ -36,12 +36,11 @@ Stored values are replaced, never mutated in place.
 from __future__ import annotations
 
 import heapq
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from itertools import chain, compress, repeat
-from operator import setitem
-from typing import Any, Literal, cast
+from itertools import chain
+from typing import Any, Literal
 
 from service.dedup import scoring, signatures
 from service.dedup import story as story_state
@@ -360,19 +359,7 @@ class DedupEngine:
         # the story's weighted term norms, cached with the current idf (drifts slowly). The
         # article's own weights are these same values unless the id was unindexed above; a
         # new story holds only the article's terms, so its weights are all the norm needs.
-        if query is not None and old is None:
-            # a new story holds the article's terms alone, in its order (unless trimmed)
-            new["norm"] = (
-                scoring.own_norm(query.tfidf)
-                if len(new["terms"]) == len(f["terms"])
-                else query.story_norm(new["terms"], self._df)
-            )
-            new["body_norm"] = (
-                scoring.own_norm(query.body_tfidf)
-                if len(new["body"]) == len(body_terms)
-                else query.story_body_norm(new["body"], self._bdf)
-            )
-        elif query is not None and old_rec is not None:
+        if query is not None and (old_rec is not None or old is None):
             new["norm"] = query.story_norm(new["terms"], self._df)
             new["body_norm"] = query.story_body_norm(new["body"], self._bdf)
         else:
@@ -511,16 +498,16 @@ class DedupEngine:
 
 
 def _add_postings(posts: dict[str, Posting], keys: Iterable[str], sid: str) -> None:
-    """Add ``sid`` to the postings of ``keys`` (one id as a plain str, more as a dict). The
-    loops run in C: an absent key gets ``sid`` (``setdefault``), a dict gets it added; only
-    the keys holding a str (one story, or ``sid`` just set) are looked at in Python."""
-    keys = list(keys)
-    held: list[Any] = list(map(posts.setdefault, keys, repeat(sid)))
-    deque(map(setitem, filter(dict.__instancecheck__, held), repeat(sid), repeat(None)), 0)
-    for key in compress(keys, map(str.__instancecheck__, held)):
-        posting = posts[key]
-        if posting != sid:
-            posts[key] = {cast(str, posting): None, sid: None}
+    """Add ``sid`` to the postings of ``keys``: one id as a plain str, more as a dict."""
+    for key in keys:
+        posting = posts.get(key)
+        if posting is None:
+            posts[key] = sid
+        elif isinstance(posting, str):
+            if posting != sid:
+                posts[key] = {posting: None, sid: None}
+        else:
+            posting[sid] = None
 
 
 def _unpack(packed: str) -> Any:

@@ -46,7 +46,6 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
-from operator import neg
 from typing import Any
 
 from service import jsonio
@@ -273,15 +272,14 @@ def _main(counts: Mapping[str, int]) -> list[str]:
 
 
 def _idf_weights(
-    counts: Mapping[str, int], df: Mapping[str, int], log_n: float, n_top: int
-) -> tuple[dict[str, float], dict[str, float], float, list[str], list[float]]:
+    counts: Mapping[str, int], df: Mapping[str, int], log_n: float
+) -> tuple[dict[str, float], dict[str, float], float, list[tuple[float, str]]]:
     """Per term: idf, count x idf^2 (the article's factor of a dot product); the weighted norm;
-    the ``n_top`` terms of highest tf-idf (ties by term: deterministic); and the tf-idf
-    values in term order (``own_norm``)."""
+    and (-tf-idf, term) pairs, highest first, ties by term (deterministic)."""
     weights: dict[str, float] = {}
     sq: dict[str, float] = {}
-    tfidf: list[float] = []
-    push = tfidf.append
+    ranked: list[tuple[float, str]] = []
+    push = ranked.append
     get = df.get
     norm_sq = 0.0
     table, big = _LOG1P, len(_LOG1P)
@@ -291,32 +289,9 @@ def _idf_weights(
         cx = c * x
         sq[t] = cxx = cx * x
         norm_sq += c * cxx
-        push(cx)
-    return weights, sq, math.sqrt(norm_sq), _top_terms(counts, tfidf, n_top), tfidf
-
-
-def _top_terms(counts: Mapping[str, int], tfidf: list[float], n: int) -> list[str]:
-    """The n terms of highest tf-idf, ties by term: the first n of the (-tf-idf, term) order.
-    Only the terms at or above the n-th highest value are paired and sorted (floats sort in C
-    without tuples)."""
-    if n <= 0:
-        return []
-    if len(tfidf) > n:
-        least = sorted(tfidf)[-n]
-        ranked = sorted([(-v, t) for v, t in zip(tfidf, counts, strict=True) if v >= least])
-    else:
-        ranked = sorted(zip(map(neg, tfidf), counts, strict=True))
-    return [t for _, t in ranked[:n]]
-
-
-def own_norm(tfidf: Iterable[float]) -> float:
-    """The weighted norm of a story that holds one article's terms alone, in its order, from
-    the article's tf-idf values (``Query.tfidf`` / ``body_tfidf``): the value ``story_norm``
-    gives with the article's weights, by the same operations (bit-identical)."""
-    total = 0.0
-    for cx in tfidf:
-        total += cx**2
-    return math.sqrt(total)
+        push((-cx, t))
+    ranked.sort()  # in C: faster than heapq.nsmallest at these sizes
+    return weights, sq, math.sqrt(norm_sq), ranked
 
 
 def _dot(sq: Mapping[str, float], other: Mapping[str, float]) -> float:
@@ -361,12 +336,10 @@ class Query:
     norm: float
     log_n: float
     top_terms: list[str]
-    tfidf: list[float]  # count x idf per term, in term order (``own_norm``)
     body_weights: dict[str, float]
     body_sq: dict[str, float]
     body_norm: float
     top_body: list[str]
-    body_tfidf: list[float]
     entity_ids: list[str]
     entity_weights: dict[str, float]
     entity_total: float
@@ -388,9 +361,9 @@ class Query:
     ) -> Query:
         log_n = log_docs(n_docs)
         terms: Mapping[str, int] = f["terms"]
-        weights, sq, norm, top_terms, tfidf = _idf_weights(terms, df, log_n, n_top)
+        weights, sq, norm, ranked = _idf_weights(terms, df, log_n)
         body: Mapping[str, int] = f.get("body_terms") or {}
-        bw, bsq, bnorm, top_body, body_tfidf = _idf_weights(body, bdf or {}, log_n, n_top)
+        bw, bsq, bnorm, branked = _idf_weights(body, bdf or {}, log_n)
         ids = [e["id"] for e in f["entities"]]
         persons = frozenset(e["id"] for e in f["entities"] if e["type"] in PERSON_TYPES)
         eget, table, big = edf.get, _LOG1P, len(_LOG1P)
@@ -404,13 +377,11 @@ class Query:
             sq_weights=sq,
             norm=norm,
             log_n=log_n,
-            top_terms=top_terms,
-            tfidf=tfidf,
+            top_terms=[t for _, t in ranked[:n_top]],
             body_weights=bw,
             body_sq=bsq,
             body_norm=bnorm,
-            top_body=top_body,
-            body_tfidf=body_tfidf,
+            top_body=[t for _, t in branked[:n_top]],
             entity_ids=ids,
             entity_weights=ew,
             entity_total=sum(ew.values()) - person_total,
