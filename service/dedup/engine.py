@@ -374,18 +374,7 @@ class DedupEngine:
         return story_state.payload(new)
 
     def _index_article(self, aid: str, rec: dict[str, Any], bands: list[int]) -> None:
-        buckets = self._buckets
-        for key in (rec["x"], rec["l"], *bands):
-            if not key:
-                continue
-            ids = buckets.get(key)
-            if ids is None:
-                buckets[key] = aid
-            elif isinstance(ids, str):
-                if ids != aid:
-                    buckets[key] = {ids: None, aid: None}
-            else:
-                ids[aid] = None
+        _add_postings(self._buckets, filter(None, (rec["x"], rec["l"], *bands)), aid)
         self._df.update(rec["tm"].split())
         self._edf.update(rec["en"])
         self._bdf.update(rec.get("bt", "").split())
@@ -497,13 +486,14 @@ class DedupEngine:
         return evicted
 
 
-def _add_postings(posts: dict[str, Posting], keys: Iterable[str], sid: str) -> None:
+def _add_postings(posts: dict[Any, Posting], keys: Iterable[Any], sid: str) -> None:
     """Add ``sid`` to the postings of ``keys``: one id as a plain str, more as a dict."""
+    setdefault = posts.setdefault  # one lookup for a new key (most of a new story's keys)
     for key in keys:
-        posting = posts.get(key)
-        if posting is None:
-            posts[key] = sid
-        elif isinstance(posting, str):
+        posting = setdefault(key, sid)
+        if posting is sid:
+            continue
+        if isinstance(posting, str):
             if posting != sid:
                 posts[key] = {posting: None, sid: None}
         else:
