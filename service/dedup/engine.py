@@ -170,10 +170,7 @@ class DedupEngine:
 
     def _candidates(self, keys: Iterable[int | str]) -> set[str]:
         out: set[str] = set()
-        for key in keys:
-            ids = self._buckets.get(key)
-            if ids is None:
-                continue
+        for ids in filter(None, map(self._buckets.get, keys)):  # most keys have no bucket
             if isinstance(ids, str):
                 out.add(ids)
             elif len(ids) <= self.config.max_bucket:
@@ -367,17 +364,26 @@ class DedupEngine:
             new["norm"] = scoring.story_norm(new["terms"], self._df, log_n)
             new["body_norm"] = scoring.story_norm(new["body"], self._bdf, log_n)
         self.articles[aid] = rec
-        self._index_article(aid, rec, bands)
+        self._index_article(aid, rec, bands, (f["terms"], body_terms))
         self.stories[story_id] = new
         joined = {"terms": f["terms"], "entities": entity_ids, "body": body_terms}
         self._index_story(story_id, old, new, joined)
         return story_state.payload(new)
 
-    def _index_article(self, aid: str, rec: dict[str, Any], bands: list[int]) -> None:
+    def _index_article(
+        self,
+        aid: str,
+        rec: dict[str, Any],
+        bands: list[int],
+        words: tuple[Iterable[str], Iterable[str]] | None = None,
+    ) -> None:
+        """Index one article record; ``words``: its title+lead and body terms when at hand
+        (the record's ``tm`` / ``bt`` strings split, else)."""
         _add_postings(self._buckets, filter(None, (rec["x"], rec["l"], *bands)), aid)
-        self._df.update(rec["tm"].split())
+        terms, body = words or (rec["tm"].split(), rec.get("bt", "").split())
+        self._df.update(iter(terms))  # iter: counted as keys, not as a mapping of counts
         self._edf.update(rec["en"])
-        self._bdf.update(rec.get("bt", "").split())
+        self._bdf.update(iter(body))
         self._indexed += 1
         heapq.heappush(self._article_heap, (rec["t"], aid))
 

@@ -38,6 +38,7 @@ The weights live in ``data/story_model.json``, fitted by ``bench/fit_story_model
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -213,6 +214,7 @@ def _date_signal(a: AbstractSet[int], s: AbstractSet[int]) -> float:
     return 1.0 if gap <= DATE_CONFLICT_DAYS else -1.0
 
 
+@functools.lru_cache(maxsize=4096)  # the same few days recur in every story and article
 def _day(value: str) -> int | None:
     try:
         return date.fromisoformat(value[:10]).toordinal()

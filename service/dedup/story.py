@@ -47,13 +47,9 @@ def _top(counts: dict[str, Any], n: int, count: Any = None) -> dict[str, Any]:
 
 
 def _largest(counts: dict[str, Any], n: int, count: Any = None) -> list[str]:
-    """Keys of the n largest entries, ties by key."""
-    if count is None:
-        ranked = [(-v, k) for k, v in counts.items()]
-    else:
-        ranked = [(-count(v), k) for k, v in counts.items()]
-    ranked.sort()
-    return [k for _, k in ranked[:n]]
+    """Keys of the n largest entries, ties by key: by key, then (stable) by count."""
+    of = counts.__getitem__ if count is None else lambda k: count(counts[k])
+    return sorted(sorted(counts), key=of, reverse=True)[:n]
 
 
 def _summed(held: dict[str, int], added: dict[str, int]) -> dict[str, int]:
