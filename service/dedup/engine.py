@@ -377,8 +377,9 @@ class DedupEngine:
         bands: list[int],
         words: tuple[Iterable[str], Iterable[str]] | None = None,
     ) -> None:
-        """Index one article record; ``words``: its title+lead and body terms when at hand
-        (the record's ``tm`` / ``bt`` strings split, else)."""
+        """Index an article record. ``words``: its title+lead and body terms (the keys of its
+        features' ``terms`` and ``body_terms``, whose hashes are known) in place of the record's
+        ``tm`` / ``bt`` split again (new strings, hashed again)."""
         _add_postings(self._buckets, filter(None, (rec["x"], rec["l"], *bands)), aid)
         terms, body = words or (rec["tm"].split(), rec.get("bt", "").split())
         self._df.update(iter(terms))  # iter: counted as keys, not as a mapping of counts

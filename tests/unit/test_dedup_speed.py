@@ -169,3 +169,22 @@ def test_band_keys_equal_for_equal_bands_whatever_the_input_type() -> None:
     diff = [a != b for a, b in zip(keys, signatures.band_keys(other), strict=True)]
     assert diff == [b == 1 for b in range(signatures.BANDS)]
     assert signatures.unpack_signature(signatures.pack_signature(sig)).tolist() == sig
+
+
+def test_top_by_value_is_the_smallest_pairs_ties_by_key() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        keys = list(dict.fromkeys(f"t{rng.randrange(500)}" for _ in range(rng.randint(0, 80))))
+        values = [-float(rng.randint(1, 4)) for _ in keys]  # many ties, as tf-idf has
+        n = rng.randint(1, 12)
+        expected = [k for _, k in sorted(zip(values, keys, strict=True))[:n]]
+        assert scoring.top_by_value(values, keys, n) == expected
+
+
+def test_top_trims_by_count_then_key_with_a_count_function() -> None:
+    rng = random.Random(8)
+    for _ in range(100):
+        ents = {f"Q{rng.randrange(900)}": ["n", rng.randint(1, 4), "ORG"] for _ in range(90)}
+        ranked = sorted((-v[1], k) for k, v in ents.items())[:50]
+        expected = ents if len(ents) <= 75 else {k: ents[k] for _, k in ranked}
+        assert list(story._top(ents, 50, lambda v: v[1]).items()) == list(expected.items())
