@@ -170,10 +170,7 @@ class DedupEngine:
 
     def _candidates(self, keys: Iterable[int | str]) -> set[str]:
         out: set[str] = set()
-        for key in keys:
-            ids = self._buckets.get(key)
-            if ids is None:
-                continue
+        for ids in filter(None, map(self._buckets.get, keys)):  # most keys have no bucket
             if isinstance(ids, str):
                 out.add(ids)
             elif len(ids) <= self.config.max_bucket:
@@ -367,28 +364,27 @@ class DedupEngine:
             new["norm"] = scoring.story_norm(new["terms"], self._df, log_n)
             new["body_norm"] = scoring.story_norm(new["body"], self._bdf, log_n)
         self.articles[aid] = rec
-        self._index_article(aid, rec, bands)
+        self._index_article(aid, rec, bands, (f["terms"], body_terms))
         self.stories[story_id] = new
         joined = {"terms": f["terms"], "entities": entity_ids, "body": body_terms}
         self._index_story(story_id, old, new, joined)
         return story_state.payload(new)
 
-    def _index_article(self, aid: str, rec: dict[str, Any], bands: list[int]) -> None:
-        buckets = self._buckets
-        for key in (rec["x"], rec["l"], *bands):
-            if not key:
-                continue
-            ids = buckets.get(key)
-            if ids is None:
-                buckets[key] = aid
-            elif isinstance(ids, str):
-                if ids != aid:
-                    buckets[key] = {ids: None, aid: None}
-            else:
-                ids[aid] = None
-        self._df.update(rec["tm"].split())
+    def _index_article(
+        self,
+        aid: str,
+        rec: dict[str, Any],
+        bands: list[int],
+        words: tuple[Iterable[str], Iterable[str]] | None = None,
+    ) -> None:
+        """Index an article record. ``words``: its title+lead and body terms (the keys of its
+        features' ``terms`` and ``body_terms``, whose hashes are known) in place of the record's
+        ``tm`` / ``bt`` split again (new strings, hashed again)."""
+        _add_postings(self._buckets, filter(None, (rec["x"], rec["l"], *bands)), aid)
+        terms, body = words or (rec["tm"].split(), rec.get("bt", "").split())
+        self._df.update(iter(terms))  # iter: counted as keys, not as a mapping of counts
         self._edf.update(rec["en"])
-        self._bdf.update(rec.get("bt", "").split())
+        self._bdf.update(iter(body))
         self._indexed += 1
         heapq.heappush(self._article_heap, (rec["t"], aid))
 
@@ -497,13 +493,14 @@ class DedupEngine:
         return evicted
 
 
-def _add_postings(posts: dict[str, Posting], keys: Iterable[str], sid: str) -> None:
+def _add_postings(posts: dict[Any, Posting], keys: Iterable[Any], sid: str) -> None:
     """Add ``sid`` to the postings of ``keys``: one id as a plain str, more as a dict."""
+    setdefault = posts.setdefault  # one lookup for a new key (most of a new story's keys)
     for key in keys:
-        posting = posts.get(key)
-        if posting is None:
-            posts[key] = sid
-        elif isinstance(posting, str):
+        posting = setdefault(key, sid)
+        if posting is sid:
+            continue
+        if isinstance(posting, str):
             if posting != sid:
                 posts[key] = {posting: None, sid: None}
         else:

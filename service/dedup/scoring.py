@@ -272,14 +272,14 @@ def _main(counts: Mapping[str, int]) -> list[str]:
 
 
 def _idf_weights(
-    counts: Mapping[str, int], df: Mapping[str, int], log_n: float
-) -> tuple[dict[str, float], dict[str, float], float, list[tuple[float, str]]]:
+    counts: Mapping[str, int], df: Mapping[str, int], log_n: float, n_top: int
+) -> tuple[dict[str, float], dict[str, float], float, list[str]]:
     """Per term: idf, count x idf^2 (the article's factor of a dot product); the weighted norm;
-    and (-tf-idf, term) pairs, highest first, ties by term (deterministic)."""
+    and the ``n_top`` terms of highest tf-idf, ties by term (deterministic)."""
     weights: dict[str, float] = {}
     sq: dict[str, float] = {}
-    ranked: list[tuple[float, str]] = []
-    push = ranked.append
+    minus: list[float] = []  # -tf-idf per term, in the order of ``counts``
+    push = minus.append
     get = df.get
     norm_sq = 0.0
     table, big = _LOG1P, len(_LOG1P)
@@ -289,9 +289,21 @@ def _idf_weights(
         cx = c * x
         sq[t] = cxx = cx * x
         norm_sq += c * cxx
-        push((-cx, t))
-    ranked.sort()  # in C: faster than heapq.nsmallest at these sizes
-    return weights, sq, math.sqrt(norm_sq), ranked
+        push(-cx)
+    return weights, sq, math.sqrt(norm_sq), top_by_value(minus, counts, n_top)
+
+
+def top_by_value(values: list[float], keys: Iterable[str], n: int) -> list[str]:
+    """The keys of the ``n`` smallest (value, key) pairs, in that order. Sorts the floats
+    alone to find the n-th value, then only the pairs up to it: most terms tie with others
+    (same count, same frequency), and sorting all the pairs compared their strings."""
+    if len(values) > n:
+        nth = sorted(values)[n - 1]
+        pairs = [(v, k) for v, k in zip(values, keys, strict=True) if v <= nth]
+    else:
+        pairs = list(zip(values, keys, strict=True))
+    pairs.sort()
+    return [k for _, k in pairs[:n]]
 
 
 def _dot(sq: Mapping[str, float], other: Mapping[str, float]) -> float:
@@ -361,9 +373,9 @@ class Query:
     ) -> Query:
         log_n = log_docs(n_docs)
         terms: Mapping[str, int] = f["terms"]
-        weights, sq, norm, ranked = _idf_weights(terms, df, log_n)
+        weights, sq, norm, top_terms = _idf_weights(terms, df, log_n, n_top)
         body: Mapping[str, int] = f.get("body_terms") or {}
-        bw, bsq, bnorm, branked = _idf_weights(body, bdf or {}, log_n)
+        bw, bsq, bnorm, top_body = _idf_weights(body, bdf or {}, log_n, n_top)
         ids = [e["id"] for e in f["entities"]]
         persons = frozenset(e["id"] for e in f["entities"] if e["type"] in PERSON_TYPES)
         eget, table, big = edf.get, _LOG1P, len(_LOG1P)
@@ -377,11 +389,11 @@ class Query:
             sq_weights=sq,
             norm=norm,
             log_n=log_n,
-            top_terms=[t for _, t in ranked[:n_top]],
+            top_terms=top_terms,
             body_weights=bw,
             body_sq=bsq,
             body_norm=bnorm,
-            top_body=[t for _, t in branked[:n_top]],
+            top_body=top_body,
             entity_ids=ids,
             entity_weights=ew,
             entity_total=sum(ew.values()) - person_total,

@@ -6,6 +6,7 @@ verify with estimated Jaccard >= 0.5 or containment >= 0.8, then the number chec
 
 from __future__ import annotations
 
+import array
 import base64
 import re
 from collections.abc import Sequence
@@ -47,28 +48,26 @@ def minhash(items: list[str]) -> list[int]:
     return list(m.digest())
 
 
-# Odd 64-bit constants mixing each band's four 32-bit rows into one key (splitmix64 finaliser).
-_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], dtype=np.uint64)
-_FMIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
-_BAND_TAG = np.arange(BANDS, dtype=np.uint64) << np.uint64(48)
-_LOW48 = np.uint64((1 << 48) - 1)
+_U32 = next(code for code in "IL" if array.array(code).itemsize == 4)  # "I" on usual ABIs
+_BAND_BYTES = 4 * ROWS  # a band's rows as little-endian uint32
+_BAND_TAGS = [b << 48 for b in range(BANDS)]
+_LOW48 = (1 << 48) - 1
+_hash64 = xxhash.xxh3_64_intdigest
 
 
 def band_keys(signature: Sequence[int] | np.ndarray) -> list[int]:
     """LSH keys: one int per band, the band index in bits 48-52 over a 48-bit hash of its rows.
 
-    Vectorised (one numpy pass, no per-band Python call); equal rows give equal keys, different
-    rows collide with probability ~2^-48, and a collision only adds a candidate to verify.
+    One xxh3 hash per band over its rows' bytes; equal rows give equal keys, different rows
+    collide with probability ~2^-48, and a collision only adds a candidate to verify. The keys
+    are in memory only (rebuilt from the packed signatures), never stored.
     """
-    rows = np.ascontiguousarray(as_array(signature)).view("<u8").reshape(BANDS, ROWS // 2)
-    h = rows[:, 0] * _MIX[0] + rows[:, 1] * _MIX[1]
-    h ^= h >> np.uint64(31)
-    h *= _FMIX[0]
-    h ^= h >> np.uint64(29)
-    h *= _FMIX[1]
-    h ^= h >> np.uint64(32)
-    keys: list[int] = ((h & _LOW48) | _BAND_TAG).tolist()
-    return keys
+    raw = as_array(signature).tobytes()
+    step = _BAND_BYTES
+    return [
+        _hash64(raw[o : o + step]) & _LOW48 | tag
+        for o, tag in zip(range(0, BANDS * step, step), _BAND_TAGS, strict=True)
+    ]
 
 
 def lead_key(tokens: Sequence[str]) -> str:
@@ -82,7 +81,8 @@ def as_array(signature: Sequence[int] | np.ndarray) -> np.ndarray:
     """The signature as a little-endian uint32 array (a JSON list converts in ~2 us)."""
     if isinstance(signature, np.ndarray):
         return signature.astype("<u4", copy=False)
-    return np.fromiter(signature, dtype="<u4", count=len(signature))
+    # array.array converts a list in C (~3x faster than np.fromiter), in native byte order
+    return np.frombuffer(array.array(_U32, signature), dtype="=u4").astype("<u4", copy=False)
 
 
 def pack_signature(signature: Sequence[int] | np.ndarray) -> str:

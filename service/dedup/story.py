@@ -40,20 +40,18 @@ def _top(counts: dict[str, Any], n: int, count: Any = None) -> dict[str, Any]:
     """The n largest entries (ties by key), trimmed only past 1.5 n (amortises the sort)."""
     if len(counts) <= n + n // 2:
         return counts
-    if count is None:  # by key, then (stable) by count, largest first: both sorts in C
-        return dict(sorted(sorted(counts.items()), key=_second, reverse=True)[:n])
-    ranked = sorted([(-count(v), k) for k, v in counts.items()])
-    return {k: counts[k] for _, k in ranked[:n]}
+    keys = _largest(counts, n, count)
+    return dict(zip(keys, map(counts.__getitem__, keys), strict=True))
 
 
 def _largest(counts: dict[str, Any], n: int, count: Any = None) -> list[str]:
-    """Keys of the n largest entries, ties by key."""
+    """Keys of the n largest entries, ties by key: sorted by key, then (stable) by count,
+    largest first. Two sorts of plain strs and ints: sorting (-count, key) pairs compared
+    the strings of every tie (most counts tie)."""
+    by_key = sorted(counts)
     if count is None:
-        ranked = [(-v, k) for k, v in counts.items()]
-    else:
-        ranked = [(-count(v), k) for k, v in counts.items()]
-    ranked.sort()
-    return [k for _, k in ranked[:n]]
+        return sorted(by_key, key=counts.__getitem__, reverse=True)[:n]
+    return sorted(by_key, key=lambda k: count(counts[k]), reverse=True)[:n]
 
 
 def _summed(held: dict[str, int], added: dict[str, int]) -> dict[str, int]:

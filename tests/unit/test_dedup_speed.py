@@ -7,7 +7,9 @@ import math
 import random
 from typing import Any
 
-from service.dedup import DedupConfig, DedupEngine, scoring, story
+import numpy as np
+
+from service.dedup import DedupConfig, DedupEngine, scoring, signatures, story
 from service.dedup import engine as engine_module
 from service.dedup.signatures import NUM_PERM
 
@@ -141,3 +143,48 @@ def test_add_postings_holds_every_id_added_one_as_a_str() -> None:
         # one id is held as a plain str, more as a dict of the ids
         expected = {k: next(iter(v)) if len(v) == 1 else v for k, v in ids.items()}
         assert posts == expected, i
+
+
+def test_largest_is_the_n_largest_counts_ties_by_key() -> None:
+    rng = random.Random(4)
+    for _ in range(200):
+        dates = {f"d{rng.randrange(60)}": rng.randint(1, 5) for _ in range(rng.randint(0, 40))}
+        ents = {k: ["name", c, "ORG"] for k, c in dates.items()}
+        expected = [k for _, k in sorted((-c, k) for k, c in dates.items())[:10]]
+        assert story._largest(dates, 10) == expected
+        assert story._largest(ents, 10, lambda v: v[1]) == expected
+
+
+def test_band_keys_equal_for_equal_bands_whatever_the_input_type() -> None:
+    rng = random.Random(6)
+    sig = [rng.randrange(2**32) for _ in range(NUM_PERM)]
+    other = list(sig)
+    other[5] += 1  # band 1 differs (rows 4-7), the other bands are equal
+    as_np = np.fromiter(sig, dtype="<u4", count=NUM_PERM)
+    assert (signatures.as_array(sig) == as_np).all()
+    assert signatures.as_array(sig).dtype == np.dtype("<u4")
+    keys = signatures.band_keys(sig)
+    assert keys == signatures.band_keys(as_np) == signatures.band_keys(signatures.as_array(sig))
+    assert len(set(keys)) == signatures.BANDS and all(k >> 48 == b for b, k in enumerate(keys))
+    diff = [a != b for a, b in zip(keys, signatures.band_keys(other), strict=True)]
+    assert diff == [b == 1 for b in range(signatures.BANDS)]
+    assert signatures.unpack_signature(signatures.pack_signature(sig)).tolist() == sig
+
+
+def test_top_by_value_is_the_smallest_pairs_ties_by_key() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        keys = list(dict.fromkeys(f"t{rng.randrange(500)}" for _ in range(rng.randint(0, 80))))
+        values = [-float(rng.randint(1, 4)) for _ in keys]  # many ties, as tf-idf has
+        n = rng.randint(1, 12)
+        expected = [k for _, k in sorted(zip(values, keys, strict=True))[:n]]
+        assert scoring.top_by_value(values, keys, n) == expected
+
+
+def test_top_trims_by_count_then_key_with_a_count_function() -> None:
+    rng = random.Random(8)
+    for _ in range(100):
+        ents = {f"Q{rng.randrange(900)}": ["n", rng.randint(1, 4), "ORG"] for _ in range(90)}
+        ranked = sorted((-v[1], k) for k, v in ents.items())[:50]
+        expected = ents if len(ents) <= 75 else {k: ents[k] for _, k in ranked}
+        assert list(story._top(ents, 50, lambda v: v[1]).items()) == list(expected.items())
