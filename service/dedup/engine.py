@@ -495,12 +495,11 @@ class DedupEngine:
 
 def _add_postings(posts: dict[Any, Posting], keys: Iterable[Any], sid: str) -> None:
     """Add ``sid`` to the postings of ``keys``: one id as a plain str, more as a dict."""
-    setdefault = posts.setdefault  # one lookup for a new key (most of a new story's keys)
     for key in keys:
-        posting = setdefault(key, sid)
-        if posting is sid:
-            continue
-        if isinstance(posting, str):
+        posting = posts.get(key)
+        if posting is None:
+            posts[key] = sid
+        elif isinstance(posting, str):
             if posting != sid:
                 posts[key] = {posting: None, sid: None}
         else:
