@@ -373,6 +373,14 @@ def main(argv: list[str] | None = None) -> int:
         default=0.5,
         help="with --fit-published: BASIL as published's share (BASIL aligned 0.5, own set 1)",
     )
+    ap.add_argument(
+        "--own",
+        choices=("aligned", "published", "both"),
+        default="aligned",
+        help="how the own set is fitted (the others are checked): aligned in time (default: its "
+        "months-apart twins then share a week), at its real publication times, or both at half "
+        "weight each",
+    )
     ap.add_argument("--seed", type=int, default=SEED, help="the folds' shuffle seed")
     ap.add_argument("--dry-run", action="store_true", help="print, do not write the model")
     args = ap.parse_args(argv)
@@ -384,16 +392,18 @@ def main(argv: list[str] | None = None) -> int:
     DROP[:] = [FEATURES.index(name) for name in args.drop.split(",") if name]
     enricher = load_enricher()
     own = load_own()
-    streams = [
-        Stream(
-            "own dev set aligned",
-            featurize(own, enricher, align=True),
-            {r["id"]: r["gold_story"] for r in own},
-        )
-    ]
-    # the own set at its real publication times: checked, not fitted on (its twins run
-    # weeks apart there, as in a real stream)
-    checks = [Stream("own dev set as published", featurize(own, enricher), streams[0].gold)]
+    own_gold = {r["id"]: r["gold_story"] for r in own}
+    own_aligned = Stream("own dev set aligned", featurize(own, enricher, align=True), own_gold)
+    # the own set at its real publication times (its twins run weeks apart there, as in a
+    # real stream): checked, or fitted on with --own
+    own_real = Stream("own dev set as published", featurize(own, enricher), own_gold)
+    if args.own == "both":
+        own_aligned.weight = own_real.weight = 0.5
+    streams, checks = {
+        "aligned": ([own_aligned], [own_real]),
+        "published": ([own_real], [own_aligned]),
+        "both": ([own_aligned, own_real], []),
+    }[args.own]
     if basil_available():
         for aligned in (True, False):
             rows = load_basil(aligned)
