@@ -383,7 +383,9 @@ class Query:
         for e in ids:
             d = eget(e, 0)
             ew[e] = log_n - (table[d] if d < big else math.log(d + 1))
-        person_total = sum([ew[e] for e in persons])
+        # summed in the article's entity order, not the frozenset's (which follows the hash
+        # seed), so a restarted worker computes the same last bit
+        person_total = sum([w for e, w in ew.items() if e in persons])
         return cls(
             weights=weights,
             sq_weights=sq,

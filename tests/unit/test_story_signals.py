@@ -4,6 +4,9 @@ time similarity, and their use by the engine (bounded, rebuilt deterministically
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from typing import Any
 
 from service.dedup import DedupConfig, DedupEngine, scoring, signatures, story
@@ -204,3 +207,24 @@ def test_the_join_stage_decides_on_the_best_ranked_story_only() -> None:
     d = decide(_model(always, threshold=1.01))
     assert d.duplicate_kind == "story" and d.evidence["join_score"] > 0.99
     assert decide(_model(never, threshold=0.0)).duplicate_kind is None
+
+
+_PERSON_TOTAL = """
+from service.dedup import scoring
+ents = [{"id": f"Q{i}", "name": f"p{i}", "type": "PERSON", "count": 1} for i in range(12)]
+edf = {f"Q{i}": 1 + 7 * i for i in range(12)}
+f = {"terms": {}, "entities": ents, "dates": [], "lead_numbers": []}
+print(scoring.Query.build(f, {}, edf, 5000, 10).person_total.hex())
+"""
+
+
+def test_person_total_is_the_same_under_any_hash_seed() -> None:
+    """A restarted worker (another hash seed) must weigh the same persons to the same bit."""
+    totals = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", _PERSON_TOTAL], env=env, capture_output=True, check=True
+        )
+        totals.add(out.stdout.strip())
+    assert len(totals) == 1, totals
