@@ -23,8 +23,10 @@ Signals (all in [-1, 1] or [0, 1]):
   the same politicians run through many concurrent events (weak evidence), places,
   organisations and named things less so;
 - ``time``: exp(-d^2 / 2) with d the days between the article and the story's newest article
-  over ``TIME_SCALE_DAYS``; ``time_first``: the same to its oldest article (a story's follow-ups
-  come within days; the same people's next event, weeks later);
+  over ``TIME_SCALE_DAYS``; ``time_first``: the same to its oldest article. The fit holds
+  ``time_first`` at 0 (as ``size``, and the join stage's ``oldest``): every fit story ends
+  within four days, so its weight learned that stories stop, and split any story outlets kept
+  reporting for more than three days;
 - ``size``: log(1 + the story's article count): a large story draws more candidates by chance;
 - ``margin``: how far this story's text similarity (mean of ``cosine`` and ``body``) stands
   above the best other candidate's (the similarity itself when it is the only one): an event's

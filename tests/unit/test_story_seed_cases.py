@@ -77,3 +77,30 @@ def test_the_seed_cases_separate_events_not_topics(aligned: bool) -> None:
         mine = {story_of[i] for i, s in gold.items() if s == g}
         others = {story_of[i] for i, s in gold.items() if s != g}
         assert not mine & others, f"{g} joined another event's story"
+
+
+def test_a_story_still_being_reported_takes_its_rewrites_days_after_it_began() -> None:
+    """The secret-talks report syndicated again every day for four days, then the two other
+    rewrites on day five: they join the story it began, since outlets never stopped reporting
+    it (a story's start is no evidence against a follow-up; its recent activity is)."""
+    rows = list(_rows())
+    talks = sorted((r for r in rows if r["gold_story"] == TALKS), key=lambda r: r["published_at"])
+    first, later = talks[0], talks[1:]
+    t0 = parse_timestamp(first["published_at"])
+    copies = [
+        {
+            **first,
+            "id": f"{first['id']}-copy{i}",
+            "source": f"wire{i}.example",
+            "url": f"https://wire{i}.example/talks",
+            "published_at": (t0 + timedelta(days=i)).isoformat(),
+        }
+        for i in range(1, 5)
+    ]
+    late = [
+        {**r, "published_at": (t0 + timedelta(days=5, hours=2 * k)).isoformat()}
+        for k, r in enumerate(later)
+    ]
+    others = [r for r in rows if r["gold_story"] != TALKS]
+    story_of = _decide([first, *copies, *late, *others, *_read(DEV)])
+    assert len({story_of[r["id"]] for r in [first, *copies, *late]}) == 1
