@@ -42,6 +42,7 @@ from story_data import (
     load_seed_cases,
     pairwise,
     replay,
+    reported_for_days,
 )
 
 from service import jsonio
@@ -176,11 +177,13 @@ def main(argv: list[str] | None = None) -> int:
             results.append(
                 evaluate(f"seed cases {label}", seed, enricher, align=align, background=dev)
             )
+        long_run = reported_for_days(seed)
+        results.append(evaluate("seed, talks reported 5 days", long_run, enricher, background=dev))
     print(table(results))
     for line in checked:
         print(line)
     failed = 0
-    for res in results[-2:]:
+    for res in results[-3:]:
         for what, ok in seed_checks(res):
             failed += not ok
             print(f"{res['set']}: {what}: {'yes' if ok else 'NO'}")
