@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from seed_streams import reported_for_days
 from story_data import (
     BASIL_LABELS,
     SCORER,
@@ -42,7 +43,6 @@ from story_data import (
     load_seed_cases,
     pairwise,
     replay,
-    reported_for_days,
 )
 
 from service import jsonio

@@ -18,7 +18,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,32 +63,6 @@ def load_seed_cases() -> list[dict[str, Any]]:
     rows = read_rows(SEED_CASES)
     shared = [r for r in load_dev() if r["id"].startswith("seed-")]
     return rows + [{**r, "gold_story": "seed:secret-talks"} for r in shared]
-
-
-def reported_for_days(rows: list[dict[str, Any]], days: int = 4) -> list[dict[str, Any]]:
-    """The seed cases with the secret-talks story kept running: its first report syndicated
-    again by another outlet every day for ``days`` days, its other rewrites the day after.
-    A story outlets keep reporting must not be aged out by its start."""
-    talks = sorted(
-        (r for r in rows if r["gold_story"] == "seed:secret-talks"), key=lambda r: r["published_at"]
-    )
-    first, later = talks[0], talks[1:]
-    t0 = parse_timestamp(first["published_at"])
-    copies = [
-        {
-            **first,
-            "id": f"{first['id']}-day{i}",
-            "source": f"wire{i}.example",
-            "url": f"https://wire{i}.example/talks",
-            "published_at": (t0 + timedelta(days=i)).isoformat(),
-        }
-        for i in range(1, days + 1)
-    ]
-    late = [
-        {**r, "published_at": (t0 + timedelta(days=days + 1, hours=2 * k)).isoformat()}
-        for k, r in enumerate(later)
-    ]
-    return [r for r in rows if r["gold_story"] != "seed:secret-talks"] + [first, *copies, *late]
 
 
 def load_own(stories: int | None = None) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bench.seed_streams import reported_for_days
 from service import jsonio
 from service.dedup import DedupConfig, DedupEngine, article_features
 from service.enrich import load_pipeline
@@ -83,24 +84,8 @@ def test_a_story_still_being_reported_takes_its_rewrites_days_after_it_began() -
     """The secret-talks report syndicated again every day for four days, then the two other
     rewrites on day five: they join the story it began, since outlets never stopped reporting
     it (a story's start is no evidence against a follow-up; its recent activity is)."""
-    rows = list(_rows())
-    talks = sorted((r for r in rows if r["gold_story"] == TALKS), key=lambda r: r["published_at"])
-    first, later = talks[0], talks[1:]
-    t0 = parse_timestamp(first["published_at"])
-    copies = [
-        {
-            **first,
-            "id": f"{first['id']}-copy{i}",
-            "source": f"wire{i}.example",
-            "url": f"https://wire{i}.example/talks",
-            "published_at": (t0 + timedelta(days=i)).isoformat(),
-        }
-        for i in range(1, 5)
-    ]
-    late = [
-        {**r, "published_at": (t0 + timedelta(days=5, hours=2 * k)).isoformat()}
-        for k, r in enumerate(later)
-    ]
-    others = [r for r in rows if r["gold_story"] != TALKS]
-    story_of = _decide([first, *copies, *late, *others, *_read(DEV)])
-    assert len({story_of[r["id"]] for r in [first, *copies, *late]}) == 1
+    stream = reported_for_days(list(_rows()))
+    story_of = _decide([*stream, *_read(DEV)])
+    talks = [r["id"] for r in stream if r["gold_story"] == TALKS]
+    assert len(talks) == 7  # the first report, its 4 daily copies, the 2 later rewrites
+    assert len({story_of[i] for i in talks}) == 1
