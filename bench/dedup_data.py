@@ -174,9 +174,10 @@ def load_enricher() -> Any:
 
 
 def align_stories(
-    features: list[dict[str, Any]], gold: dict[str, str], seed: int = 29
+    features: list[dict[str, Any]], gold: dict[str, str], seed: int = 29, spread_days: int = 3
 ) -> list[dict[str, Any]]:
-    """Shift each gold story by whole days so all start within 0-3 days of the earliest one.
+    """Shift each gold story by whole days so all start within 0-``spread_days`` days of the
+    earliest one (0: all on one day, at their own times of day).
 
     The dev set spreads its stories (and their hard negatives) over months, which a time window
     separates trivially; a real stream holds many unrelated stories in the same 72 h. Times and
@@ -188,7 +189,10 @@ def align_stories(
     for f in features:
         g = gold[f["id"]]
         first[g] = min(first.get(g, f["published_ts"]), f["published_ts"])
-    shift = {g: int((t0 - t) // 86400) + 1 + rng.randint(0, 3) for g, t in sorted(first.items())}
+    shift = {
+        g: int((t0 - t) // 86400) + 1 + rng.randint(0, spread_days)
+        for g, t in sorted(first.items())
+    }
     out = []
     for f in features:
         days = shift[gold[f["id"]]]

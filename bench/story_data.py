@@ -75,9 +75,10 @@ def load_own(stories: int | None = None) -> list[dict[str, Any]]:
 
 
 def featurize(
-    rows: list[dict[str, Any]], enricher: Any = None, *, align: bool = False
+    rows: list[dict[str, Any]], enricher: Any = None, *, align: bool = False, spread_days: int = 3
 ) -> list[dict[str, Any]]:
-    """Rows in publication order through the worker's partitioned-stage path."""
+    """Rows in publication order through the worker's partitioned-stage path (``align``: the
+    stories shifted to start within ``spread_days`` days, ``dedup_data.align_stories``)."""
     enricher = enricher or load_enricher()
     keyed = sorted(rows, key=lambda r: (parse_timestamp(r["published_at"]), r["id"]))
     out = []
@@ -85,7 +86,7 @@ def featurize(
         raw = {k: v for k, v in row.items() if k not in _LABEL_KEYS}
         out.append(article_features(enrich_article(raw, enricher)))
     if align:
-        out = align_stories(out, {r["id"]: r["gold_story"] for r in rows})
+        out = align_stories(out, {r["id"]: r["gold_story"] for r in rows}, spread_days=spread_days)
     return out
 
 
