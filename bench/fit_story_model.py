@@ -38,16 +38,19 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from story_data import (
     ROOT,
+    SHARED,
     basil_available,
     featurize,
     load_basil,
     load_enricher,
     load_own,
+    read_rows,
     replay,
 )
 
@@ -462,6 +465,12 @@ def main(argv: list[str] | None = None) -> int:
         "README asks (only conll-train may be fitted): docs/stories.md, round 8",
     )
     ap.add_argument(
+        "--conll-labels",
+        default="",
+        help="a JSON file of conll-train article id -> story label: fit on those articles too",
+    )
+    ap.add_argument("--conll-weight", type=float, default=1.0, help="conll-train's share")
+    ap.add_argument(
         "--own-spread-days",
         type=int,
         default=3,
@@ -510,6 +519,14 @@ def main(argv: list[str] | None = None) -> int:
         "published": ([own_real], [own_aligned]),
         "both": ([own_aligned, own_real], []),
     }[args.own]
+    if args.conll_labels:  # conll-train, the one set the datasets' README allows fitting on
+        labels: dict[str, str] = jsonio.loads(Path(args.conll_labels).read_bytes())
+        rows = [r for r in read_rows(SHARED / "conll-train.raw.jsonl") if r["id"] in labels]
+        conll = Stream(
+            "conll-train", featurize(rows, enricher), {r["id"]: labels[r["id"]] for r in rows}
+        )
+        conll.weight = args.conll_weight
+        streams.append(conll)
     if basil_available():
         for aligned in (True, False):
             rows = load_basil(aligned)
