@@ -519,9 +519,12 @@ def main(argv: list[str] | None = None) -> int:
         "published": ([own_real], [own_aligned]),
         "both": ([own_aligned, own_real], []),
     }[args.own]
-    if args.conll_labels:  # conll-train, the one set the datasets' README allows fitting on
+    conll_path = SHARED / "conll-train.raw.jsonl"
+    if args.conll_labels and not conll_path.exists():
+        print(f"SKIP conll-train: {conll_path} not found")
+    elif args.conll_labels:  # conll-train, the one set the datasets' README allows fitting on
         labels: dict[str, str] = jsonio.loads(Path(args.conll_labels).read_bytes())
-        rows = [r for r in read_rows(SHARED / "conll-train.raw.jsonl") if r["id"] in labels]
+        rows = [r for r in read_rows(conll_path) if r["id"] in labels]
         conll = Stream(
             "conll-train", featurize(rows, enricher), {r["id"]: labels[r["id"]] for r in rows}
         )
