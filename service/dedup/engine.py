@@ -47,6 +47,7 @@ from service.dedup import story as story_state
 from service.dedup.scoring import StoryModel, load_story_model
 
 Kind = Literal["exact", "near", "story"]
+REFRESH_EVERY = 8  # a story's norms are recomputed in full at every 8th version
 Bucket = str | dict[str, None]
 Posting = str | dict[str, None]  # story ids; insertion order never matters
 
@@ -356,7 +357,29 @@ class DedupEngine:
         # the story's weighted term norms, cached with the current idf (drifts slowly). The
         # article's own weights are these same values unless the id was unindexed above; a
         # new story holds only the article's terms, so its weights are all the norm needs.
-        if query is not None and (old_rec is not None or old is None):
+        # A story the article grew (no summary trimmed, not a refresh version) adds only the
+        # article's terms: the norm grows by their new squares at today's idf, the rest of it
+        # keeps the idf of its last refresh (every REFRESH_EVERY versions, or on a trim).
+        if (
+            query is not None
+            and old is not None
+            and old_rec is None
+            and new["version"] % REFRESH_EVERY
+            and len(new["terms"]) == len(old["terms"].keys() | f["terms"].keys())
+            and len(new["body"]) == len((old.get("body") or {}).keys() | body_terms.keys())
+        ):
+            new["norm"] = scoring.grown_norm(old["norm"], old["terms"], f["terms"], query.weights)
+            new["body_norm"] = scoring.grown_norm(
+                old.get("body_norm", 0.0), old.get("body") or {}, body_terms, query.body_weights
+            )
+        elif query is not None and old is None and old_rec is None:
+            # a new story holds the article's own terms (none trimmed): its norms are the query's
+            if len(new["terms"]) == len(f["terms"]):
+                new["norm"] = query.norm
+            else:
+                new["norm"] = query.story_norm(new["terms"], self._df)
+            new["body_norm"] = query.body_norm
+        elif query is not None and (old_rec is not None or old is None):
             new["norm"] = query.story_norm(new["terms"], self._df)
             new["body_norm"] = query.story_body_norm(new["body"], self._bdf)
         else:

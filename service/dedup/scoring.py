@@ -341,6 +341,19 @@ def story_norm(
     return math.sqrt(total)
 
 
+def grown_norm(
+    norm: float, held: Mapping[str, float], added: Mapping[str, int], weights: Mapping[str, float]
+) -> float:
+    """A story's weighted norm after ``added``'s counts join ``held``'s (none trimmed): the
+    squares of the added terms' growth at ``weights`` (the article's idf) on top of ``norm``."""
+    total = norm * norm
+    get = held.get
+    for t, c in added.items():
+        x = weights[t]
+        total += c * (2 * get(t, 0) + c) * x * x
+    return math.sqrt(total) if total > 0.0 else 0.0
+
+
 @dataclass(slots=True)
 class Query:
     """The article's side of the article-to-story comparison, idf weights computed once."""

@@ -11,6 +11,7 @@ import numpy as np
 
 from service.dedup import DedupConfig, DedupEngine, scoring, signatures, story
 from service.dedup import engine as engine_module
+from service.dedup.engine import REFRESH_EVERY
 from service.dedup.signatures import NUM_PERM
 
 
@@ -70,9 +71,12 @@ def _postings(engine: DedupEngine) -> list[dict[str, set[str]]]:
     ]
 
 
-def test_story_norms_are_the_idf_weighted_norms_at_decision_time() -> None:
+def test_story_norms_are_the_idf_weighted_norms_within_a_bounded_drift() -> None:
+    """A new story's norms, and every story's at a refresh version, are the idf-weighted norms
+    of the moment; in between a story's norm grows by its new articles' terms only, the rest
+    keeping the idf of its last refresh (within 5% here: 0.06% / 3.8% measured)."""
     engine = DedupEngine(DedupConfig(), {}, {})
-    joined = trimmed = 0
+    joined = trimmed = grown = 0
     sizes: dict[str, int] = {}
     for f in _stream(300):
         df, bdf, n_docs = dict(engine._df), dict(engine._bdf), engine.indexed
@@ -81,9 +85,23 @@ def test_story_norms_are_the_idf_weighted_norms_at_decision_time() -> None:
         joined += st["article_count"] > 1
         trimmed += len(st["body"]) < sizes.get(d.story_id, 0)
         sizes[d.story_id] = len(st["body"])
-        assert st["norm"] == _norm(st["terms"], df, n_docs)  # exactly: same operations
-        assert st["body_norm"] == _norm(st["body"], bdf, n_docs)
-    assert joined > 100 and trimmed > 3  # the stream exercises joins and trims
+        exact = (_norm(st["terms"], df, n_docs), _norm(st["body"], bdf, n_docs))
+        refresh = st["version"] == 1 or st["version"] % REFRESH_EVERY == 0
+        tol = 1e-12 if refresh else 0.05
+        grown += not refresh
+        assert math.isclose(st["norm"], exact[0], rel_tol=tol)
+        assert math.isclose(st["body_norm"], exact[1], rel_tol=tol)
+    assert joined > 100 and trimmed > 3 and grown > 50  # joins, trims and grown norms
+
+
+def test_a_grown_norm_is_the_norm_of_the_summed_counts_at_the_same_weights() -> None:
+    held = {"a": 2, "b": 1, "c": 4}
+    added = {"b": 3, "d": 1}
+    w = {"a": 1.5, "b": 0.7, "c": 2.2, "d": 3.1}
+    summed = {t: held.get(t, 0) + added.get(t, 0) for t in held.keys() | added.keys()}
+    norm = math.sqrt(sum((c * w[t]) ** 2 for t, c in held.items()))
+    want = math.sqrt(sum((c * w[t]) ** 2 for t, c in summed.items()))
+    assert math.isclose(scoring.grown_norm(norm, held, added, w), want, rel_tol=1e-12)
 
 
 def test_postings_and_frequencies_stay_equal_to_a_rebuild_through_joins_and_expiry() -> None:
@@ -110,8 +128,8 @@ def test_top_keeps_the_largest_counts_in_order_ties_by_key() -> None:
 
 
 def test_a_new_storys_norms_are_the_norms_with_the_articles_weights() -> None:
-    """A new story's cached norms are ``story_norm`` with the article's own weights over the
-    story's summaries, which hold the article's terms alone."""
+    """A new story's cached norms are the query's own (``story_norm`` with the article's
+    weights over the story's summaries, which hold the article's terms alone)."""
     engine = DedupEngine(DedupConfig(), {}, {})
     new = 0
     for i, f in enumerate(_stream(200)):
@@ -124,8 +142,11 @@ def test_a_new_storys_norms_are_the_norms_with_the_articles_weights() -> None:
         st = engine.stories[d.story_id]
         if st["article_count"] == 1:
             new += 1
-            assert st["norm"] == scoring.story_norm(st["terms"], {}, q.log_n, q.weights)
-            assert st["body_norm"] == scoring.story_norm(st["body"], {}, q.log_n, q.body_weights)
+            assert st["norm"] == q.norm and st["body_norm"] == q.body_norm
+            want = scoring.story_norm(st["terms"], {}, q.log_n, q.weights)
+            assert math.isclose(st["norm"], want, rel_tol=1e-12)
+            want = scoring.story_norm(st["body"], {}, q.log_n, q.body_weights)
+            assert math.isclose(st["body_norm"], want, rel_tol=1e-12)
             assert list(st["terms"].items()) == list(f["terms"].items())
     assert new > 20
 
