@@ -354,44 +354,62 @@ class DedupEngine:
         new = story_state.add_article(
             old or story_state.new_story(story_id, f), f, self.config.recent_ids_per_story
         )
-        # the story's weighted term norms, cached with the current idf (drifts slowly). The
-        # article's own weights are these same values unless the id was unindexed above; a
-        # new story holds only the article's terms, so its weights are all the norm needs.
-        # A story the article grew (no summary trimmed, not a refresh version) adds only the
-        # article's terms: the norm grows by their new squares at today's idf, the rest of it
-        # keeps the idf of its last refresh (every REFRESH_EVERY versions, or on a trim).
-        if (
-            query is not None
-            and old is not None
-            and old_rec is None
-            and new["version"] % REFRESH_EVERY
-            and len(new["terms"]) == len(old["terms"].keys() | f["terms"].keys())
-            and len(new["body"]) == len((old.get("body") or {}).keys() | body_terms.keys())
-        ):
-            new["norm"] = scoring.grown_norm(old["norm"], old["terms"], f["terms"], query.weights)
-            new["body_norm"] = scoring.grown_norm(
-                old.get("body_norm", 0.0), old.get("body") or {}, body_terms, query.body_weights
-            )
-        elif query is not None and old is None and old_rec is None:
-            # a new story holds the article's own terms (none trimmed): its norms are the query's
-            if len(new["terms"]) == len(f["terms"]):
-                new["norm"] = query.norm
-            else:
-                new["norm"] = query.story_norm(new["terms"], self._df)
-            new["body_norm"] = query.body_norm
-        elif query is not None and (old_rec is not None or old is None):
-            new["norm"] = query.story_norm(new["terms"], self._df)
-            new["body_norm"] = query.story_body_norm(new["body"], self._bdf)
-        else:
-            log_n = scoring.log_docs(self._indexed)
-            new["norm"] = scoring.story_norm(new["terms"], self._df, log_n)
-            new["body_norm"] = scoring.story_norm(new["body"], self._bdf, log_n)
+        new["norm"], new["body_norm"] = self._story_norms(
+            query, old, new, f, body_terms, redecided=old_rec is not None
+        )
         self.articles[aid] = rec
         self._index_article(aid, rec, bands, (f["terms"], body_terms))
         self.stories[story_id] = new
         joined = {"terms": f["terms"], "entities": entity_ids, "body": body_terms}
         self._index_story(story_id, old, new, joined)
         return story_state.payload(new)
+
+    def _story_norms(
+        self,
+        query: scoring.Query | None,
+        old: dict[str, Any] | None,
+        new: dict[str, Any],
+        f: dict[str, Any],
+        body_terms: dict[str, int],
+        *,
+        redecided: bool,
+    ) -> tuple[float, float]:
+        """The story's weighted term and body norms, cached with the idf of the moment.
+
+        A story the article grew (no summary trimmed, not a refresh version) adds only the
+        article's terms: its norms grow by their new squares at the article's idf, the rest
+        keeping the idf of its last refresh (every ``REFRESH_EVERY`` versions, or a trim). A
+        new story holds the article's terms alone: its norms are the query's. A re-decided id
+        takes the article's weights of before its unindexing; otherwise (a copy, a refresh, a
+        trim) the norms are recomputed in full."""
+        if query is not None and not redecided:
+            if old is None:
+                norm = query.norm
+                if len(new["terms"]) != len(f["terms"]):  # trimmed
+                    norm = query.story_norm(new["terms"], self._df)
+                return norm, query.body_norm
+            held_body = old.get("body") or {}
+            if (
+                new["version"] % REFRESH_EVERY
+                and len(new["terms"]) == len(old["terms"].keys() | f["terms"].keys())
+                and len(new["body"]) == len(held_body.keys() | body_terms.keys())
+            ):
+                return (
+                    scoring.grown_norm(old["norm"], old["terms"], f["terms"], query.weights),
+                    scoring.grown_norm(
+                        old.get("body_norm", 0.0), held_body, body_terms, query.body_weights
+                    ),
+                )
+        elif query is not None:
+            return (
+                query.story_norm(new["terms"], self._df),
+                query.story_body_norm(new["body"], self._bdf),
+            )
+        log_n = scoring.log_docs(self._indexed)
+        return (
+            scoring.story_norm(new["terms"], self._df, log_n),
+            scoring.story_norm(new["body"], self._bdf, log_n),
+        )
 
     def _index_article(
         self,
