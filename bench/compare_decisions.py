@@ -16,10 +16,10 @@ does:
 - the aligned dedup and BASIL streams with about 10% of their ids decided again later.
 Recorded per article: story_id, duplicate_of, duplicate_kind, similarity, the whole evidence
 and the story payload; per stream: a SHA-256 of both tables (``articles``, ``stories``; floats
-at full precision) at the end, every story's cached norms, and a restart check: at mid-stream a
-second engine is rebuilt from the tables (``rebuild()``) and decides the rest; its decisions and
-final tables must equal the uninterrupted engine's. ``--compare`` prints the differences and
-exits 1 on any.
+at full precision) at the end, every story's count of mean-cosine vectors, and a restart check:
+at mid-stream a second engine is rebuilt from the tables (``rebuild()``) and decides the rest;
+its decisions and final tables must equal the uninterrupted engine's. ``--compare`` prints the
+differences and exits 1 on any.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def replay(feats: list[dict[str, Any]], expire: bool) -> dict[str, Any]:
         "decisions": decisions,
         "articles_sha256": _digest(engine.articles),
         "stories_sha256": _digest(engine.stories),
-        "norms": {s: [st["norm"], st.get("body_norm")] for s, st in engine.stories.items()},
+        "links": {s: st.get("link_n") for s, st in engine.stories.items()},
         "rebuilt_engine_decides_the_same": rebuilt_same,
         "cpu_s": round(cpu, 2),
     }
@@ -173,19 +173,19 @@ def compare(a_path: Path, b_path: Path) -> int:
         n = len(x["decisions"])
         total += n
         diff = [(p, q) for p, q in zip(x["decisions"], y["decisions"], strict=True) if p != q]
-        norms = sum(x["norms"][s] != y["norms"].get(s) for s in x["norms"])
+        links = sum(x["links"][s] != y["links"].get(s) for s in x["links"])
         same_tables = (x["articles_sha256"], x["stories_sha256"]) == (
             y["articles_sha256"],
             y["stories_sha256"],
         )
         rebuilt = x["rebuilt_engine_decides_the_same"] and y["rebuilt_engine_decides_the_same"]
         print(
-            f"{name}: {n} articles, {len(diff)} decisions differ, {norms} story norms differ, "
+            f"{name}: {n} articles, {len(diff)} decisions differ, {links} link counts differ, "
             f"tables identical: {same_tables}, rebuild decides the same (both): {rebuilt}"
         )
         for p, q in diff[:5]:
             print(f"  {p[0]}:\n    before {p[1:]}\n    after  {q[1:]}")
-        bad += bool(diff) + bool(norms) + (not same_tables) + (not rebuilt)
+        bad += bool(diff) + bool(links) + (not same_tables) + (not rebuilt)
     print(f"{total} decisions compared over {len(a)} streams: {'SAME' if not bad else 'DIFFERENT'}")
     return 1 if bad else 0
 

@@ -47,7 +47,6 @@ from service.dedup import story as story_state
 from service.dedup.scoring import StoryModel, load_story_model
 
 Kind = Literal["exact", "near", "story"]
-REFRESH_EVERY = 8  # a story's norms are recomputed in full at every 8th version
 Bucket = str | dict[str, None]
 Posting = str | dict[str, None]  # story ids; insertion order never matters
 
@@ -333,8 +332,6 @@ class DedupEngine:
         aid = f["id"]
         old_rec = self.articles.get(aid)
         if old_rec is not None:  # the same id decided again: replace, do not double count
-            if query is None:  # the norms below use the weights of before the unindexing
-                query = self._query(f)
             self._unindex_article(aid, old_rec, signatures.band_keys(_unpack(old_rec["g"])))
         entity_ids = query.entity_ids if query is not None else [e["id"] for e in f["entities"]]
         body_terms = f.get("body_terms") or {}
@@ -352,10 +349,10 @@ class DedupEngine:
         }
         old = self.stories.get(story_id)
         new = story_state.add_article(
-            old or story_state.new_story(story_id, f), f, self.config.recent_ids_per_story
-        )
-        new["norm"], new["body_norm"] = self._story_norms(
-            query, old, new, f, body_terms, redecided=old_rec is not None
+            old or story_state.new_story(story_id, f),
+            f,
+            self.config.recent_ids_per_story,
+            None if query is None else (query.unit_terms, query.unit_body),
         )
         self.articles[aid] = rec
         self._index_article(aid, rec, bands, (f["terms"], body_terms))
@@ -363,53 +360,6 @@ class DedupEngine:
         joined = {"terms": f["terms"], "entities": entity_ids, "body": body_terms}
         self._index_story(story_id, old, new, joined)
         return story_state.payload(new)
-
-    def _story_norms(
-        self,
-        query: scoring.Query | None,
-        old: dict[str, Any] | None,
-        new: dict[str, Any],
-        f: dict[str, Any],
-        body_terms: dict[str, int],
-        *,
-        redecided: bool,
-    ) -> tuple[float, float]:
-        """The story's weighted term and body norms, cached with the idf of the moment.
-
-        A story the article grew (no summary trimmed, not a refresh version) adds only the
-        article's terms: its norms grow by their new squares at the article's idf, the rest
-        keeping the idf of its last refresh (every ``REFRESH_EVERY`` versions, or a trim). A
-        new story holds the article's terms alone: its norms are the query's. A re-decided id
-        takes the article's weights of before its unindexing; otherwise (a copy, a refresh, a
-        trim) the norms are recomputed in full."""
-        if query is not None and not redecided:
-            if old is None:
-                norm = query.norm
-                if len(new["terms"]) != len(f["terms"]):  # trimmed
-                    norm = query.story_norm(new["terms"], self._df)
-                return norm, query.body_norm
-            held_body = old.get("body") or {}
-            if (
-                new["version"] % REFRESH_EVERY
-                and len(new["terms"]) == len(old["terms"].keys() | f["terms"].keys())
-                and len(new["body"]) == len(held_body.keys() | body_terms.keys())
-            ):
-                return (
-                    scoring.grown_norm(old["norm"], old["terms"], f["terms"], query.weights),
-                    scoring.grown_norm(
-                        old.get("body_norm", 0.0), held_body, body_terms, query.body_weights
-                    ),
-                )
-        elif query is not None:
-            return (
-                query.story_norm(new["terms"], self._df),
-                query.story_body_norm(new["body"], self._bdf),
-            )
-        log_n = scoring.log_docs(self._indexed)
-        return (
-            scoring.story_norm(new["terms"], self._df, log_n),
-            scoring.story_norm(new["body"], self._bdf, log_n),
-        )
 
     def _index_article(
         self,

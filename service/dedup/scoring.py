@@ -1,8 +1,11 @@
 """Article-to-story signals and the logistic scorer that combines them.
 
 Signals (all in [-1, 1] or [0, 1]):
-- ``cosine``: TF-IDF cosine of the article's title+lead terms with the story's aggregated terms,
-  idf from streaming document frequencies;
+- ``cosine``: the mean TF-IDF cosine of the article's title+lead terms with those of each of the
+  story's articles (sublinear tf, idf from streaming document frequencies; each article's
+  vector at its idf when it joined): the dot product with the sum of their unit vectors
+  (``link_terms``) over their number. Unlike the cosine with a summed centroid, whose norm
+  shrinks as a story spreads over topics, every article counts once;
 - ``entities``: share of the article's non-person canonical-entity weight (idf from streaming
   entity frequencies) that the story also holds;
 - ``dates``: +1 when an event date agrees within ``DATE_CONFLICT_DAYS`` (a day: time zones)
@@ -16,9 +19,9 @@ Signals (all in [-1, 1] or [0, 1]):
   a same-kind event elsewhere names its own, the story's at most in passing. Only evidence
   against (shared places already count in ``entities``), and forgiving of granularity: naming
   the town of a story placed in "town, country" is agreement;
-- ``body``: TF-IDF cosine of the article's body terms (``body_terms``: its most frequent
-  content words) with the story's bounded body centroid, idf from the stream's body document
-  frequencies: the event's specifics (what happened, to whom, the counts) live in the body;
+- ``body``: the same mean cosine over the body terms (``body_terms``: the article's most
+  frequent content words; ``link_body``), idf from the stream's body document frequencies: the
+  event's specifics (what happened, to whom, the counts) live in the body;
 - ``persons``: like ``entities`` over PERSON entities only, while ``entities`` covers the rest:
   the same politicians run through many concurrent events (weak evidence), places,
   organisations and named things less so;
@@ -275,11 +278,10 @@ def _main(counts: Mapping[str, int]) -> list[str]:
 
 def _idf_weights(
     counts: Mapping[str, int], df: Mapping[str, int], log_n: float, n_top: int
-) -> tuple[dict[str, float], dict[str, float], float, list[str]]:
-    """Per term: idf, count x idf^2 (the article's factor of a dot product); the weighted norm;
-    and the ``n_top`` terms of highest tf-idf, ties by term (deterministic)."""
-    weights: dict[str, float] = {}
-    sq: dict[str, float] = {}
+) -> tuple[dict[str, float], list[str]]:
+    """The unit vector of (1 + log tf) x idf per term, and the ``n_top`` terms of highest
+    tf x idf, ties by term (deterministic)."""
+    unit: dict[str, float] = {}
     minus: list[float] = []  # -tf-idf per term, in the order of ``counts``
     push = minus.append
     get = df.get
@@ -287,12 +289,14 @@ def _idf_weights(
     table, big = _LOG1P, len(_LOG1P)
     for t, c in counts.items():
         d = get(t, 0)
-        weights[t] = x = log_n - (table[d] if d < big else math.log(d + 1))
-        cx = c * x
-        sq[t] = cxx = cx * x
-        norm_sq += c * cxx
-        push(-cx)
-    return weights, sq, math.sqrt(norm_sq), top_by_value(minus, counts, n_top)
+        x = log_n - (table[d] if d < big else math.log(d + 1))
+        push(-c * x)
+        unit[t] = v = (1.0 + (table[c - 1] if c <= big else math.log(c))) * x
+        norm_sq += v * v
+    if norm_sq > 0.0:
+        scale = 1.0 / math.sqrt(norm_sq)
+        unit = {t: v * scale for t, v in unit.items()}
+    return unit, top_by_value(minus, counts, n_top)
 
 
 def top_by_value(values: list[float], keys: Iterable[str], n: int) -> list[str]:
@@ -316,56 +320,14 @@ def _dot(sq: Mapping[str, float], other: Mapping[str, float]) -> float:
     return dot
 
 
-def story_norm(
-    counts: Mapping[str, float],
-    df: Mapping[str, int],
-    log_n: float,
-    fixed: Mapping[str, float] | None = None,
-) -> float:
-    """A story's weighted norm: idf from ``df`` (``fixed`` overrides: a query's own weights)."""
-    table, big = _LOG1P, len(_LOG1P)
-    get = df.get
-    total = 0.0
-    if fixed:
-        fget = fixed.get
-        for t, c in counts.items():
-            x = fget(t)
-            if x is None:
-                d = get(t, 0)
-                x = log_n - (table[d] if d < big else math.log(d + 1))
-            total += (c * x) ** 2
-    else:
-        for t, c in counts.items():
-            d = get(t, 0)
-            total += (c * (log_n - (table[d] if d < big else math.log(d + 1)))) ** 2
-    return math.sqrt(total)
-
-
-def grown_norm(
-    norm: float, held: Mapping[str, float], added: Mapping[str, int], weights: Mapping[str, float]
-) -> float:
-    """A story's weighted norm after ``added``'s counts join ``held``'s (none trimmed): the
-    squares of the added terms' growth at ``weights`` (the article's idf) on top of ``norm``."""
-    total = norm * norm
-    get = held.get
-    for t, c in added.items():
-        x = weights[t]
-        total += c * (2 * get(t, 0) + c) * x * x
-    return math.sqrt(total) if total > 0.0 else 0.0
-
-
 @dataclass(slots=True)
 class Query:
     """The article's side of the article-to-story comparison, idf weights computed once."""
 
-    weights: dict[str, float]
-    sq_weights: dict[str, float]  # term count x idf^2: the article's factor of the dot product
-    norm: float
+    unit_terms: dict[str, float]  # title+lead: (1 + log tf) x idf, unit length
     log_n: float
     top_terms: list[str]
-    body_weights: dict[str, float]
-    body_sq: dict[str, float]
-    body_norm: float
+    unit_body: dict[str, float]
     top_body: list[str]
     entity_ids: list[str]
     entity_weights: dict[str, float]
@@ -388,9 +350,9 @@ class Query:
     ) -> Query:
         log_n = log_docs(n_docs)
         terms: Mapping[str, int] = f["terms"]
-        weights, sq, norm, top_terms = _idf_weights(terms, df, log_n, n_top)
+        unit_terms, top_terms = _idf_weights(terms, df, log_n, n_top)
         body: Mapping[str, int] = f.get("body_terms") or {}
-        bw, bsq, bnorm, top_body = _idf_weights(body, bdf or {}, log_n, n_top)
+        unit_body, top_body = _idf_weights(body, bdf or {}, log_n, n_top)
         ids = [e["id"] for e in f["entities"]]
         persons = frozenset(e["id"] for e in f["entities"] if e["type"] in PERSON_TYPES)
         eget, table, big = edf.get, _LOG1P, len(_LOG1P)
@@ -402,14 +364,10 @@ class Query:
         # seed), so a restarted worker computes the same last bit
         person_total = sum([w for e, w in ew.items() if e in persons])
         return cls(
-            weights=weights,
-            sq_weights=sq,
-            norm=norm,
+            unit_terms=unit_terms,
             log_n=log_n,
             top_terms=top_terms,
-            body_weights=bw,
-            body_sq=bsq,
-            body_norm=bnorm,
+            unit_body=unit_body,
             top_body=top_body,
             entity_ids=ids,
             entity_weights=ew,
@@ -421,24 +379,14 @@ class Query:
             places=frozenset(e["id"] for e in f["entities"] if e["type"] in PLACE_TYPES),
         )
 
-    def story_norm(self, story_terms: Mapping[str, float], df: Mapping[str, int]) -> float:
-        """A story's weighted term norm: the article's weights, else idf from ``df``."""
-        return story_norm(story_terms, df, self.log_n, self.weights)
-
-    def story_body_norm(self, story_body: Mapping[str, float], bdf: Mapping[str, int]) -> float:
-        """A story's weighted body-centroid norm, as ``story_norm``."""
-        return story_norm(story_body, bdf, self.log_n, self.body_weights)
-
     def signals(self, state: Mapping[str, Any], view: StoryView) -> dict[str, Any]:
         """The model's signals for one candidate story (plus ``_shared`` entity ids); the
         engine adds the time signals."""
-        dot = _dot(self.sq_weights, state["terms"])
-        denom = self.norm * state["norm"]
-        body_dot = 0.0
-        story_body = state.get("body")
-        if story_body and self.body_sq:
-            body_dot = _dot(self.body_sq, story_body)
-        body_denom = self.body_norm * state.get("body_norm", 0.0)
+        n = state.get("link_n", 0)  # 0: a state of before the mean cosines (none to compare)
+        cosine = body = 0.0
+        if n:
+            cosine = _dot(self.unit_terms, state["link_terms"]) / n
+            body = _dot(self.unit_body, state["link_body"]) / n
         story_entities = state["entities"]
         shared = [e for e in self.entity_ids if e in story_entities]
         ew = self.entity_weights
@@ -461,8 +409,8 @@ class Query:
             best = max([held.get(p, 0) for p in self.places])
             places = best / view.place_top - 1.0
         return {
-            "cosine": min(1.0, dot / denom) if dot and denom else 0.0,
-            "body": min(1.0, body_dot / body_denom) if body_dot and body_denom else 0.0,
+            "cosine": min(1.0, cosine),
+            "body": min(1.0, body),
             "entities": max(0.0, min(1.0, overlap)),
             "persons": max(0.0, min(1.0, person_overlap)),
             "dates": _date_signal(self.days, view.days),

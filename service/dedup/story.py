@@ -18,6 +18,8 @@ _second = operator.itemgetter(1)
 
 MAX_TERMS = 40
 MAX_BODY_TERMS = 160  # the body centroid: the largest summed counts of the articles' terms
+MAX_LINK_TERMS = 120  # the summed unit vectors of the articles' title+lead terms (the cosine)
+MAX_LINK_BODY = 320  # the same of their body terms
 MAX_ENTITIES = 50
 MAX_DATES = 20
 MAX_NUMBERS = 30
@@ -54,7 +56,7 @@ def _largest(counts: dict[str, Any], n: int, count: Any = None) -> list[str]:
     return sorted(by_key, key=lambda k: count(counts[k]), reverse=True)[:n]
 
 
-def _summed(held: dict[str, int], added: dict[str, int]) -> dict[str, int]:
+def _summed(held: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
     """A new dict: ``held``'s counts plus ``added``'s, new keys after, in ``added``'s order."""
     if not held:  # a new story: the article's counts as they are (0 + c is c), inserted one
         return {t: c for t, c in added.items()}  # by one: sized as the loop's dict (not a clone)
@@ -84,18 +86,28 @@ def new_story(story_id: str, features: dict[str, Any]) -> dict[str, Any]:
         "recent": [],
         "terms": {},
         "body": {},
-        "body_norm": 0.0,
+        "link_terms": {},
+        "link_body": {},
+        "link_n": 0,
         "entities": {},
         "dates": {},
         "numbers": {},
         "places": {},
-        "norm": 0.0,
         "version": 0,
     }
 
 
-def add_article(state: dict[str, Any], features: dict[str, Any], recent: int) -> dict[str, Any]:
-    """A new story state with ``features``' article added (``state`` is left untouched)."""
+def add_article(
+    state: dict[str, Any],
+    features: dict[str, Any],
+    recent: int,
+    unit: tuple[dict[str, float], dict[str, float]] | None = None,
+) -> dict[str, Any]:
+    """A new story state with ``features``' article added (``state`` is left untouched).
+
+    ``unit``: the article's unit title+lead and body vectors (``scoring.Query``), summed into
+    the story's ``link_terms`` / ``link_body`` for the mean cosines; None (a copy) adds none:
+    a copy repeats its original's words, and counting them twice would tilt the mean."""
     ts = features["published_ts"]
     terms = _summed(state["terms"], features["terms"])
     body = _summed(state.get("body") or {}, features.get("body_terms") or {})
@@ -112,6 +124,13 @@ def add_article(state: dict[str, Any], features: dict[str, Any], recent: int) ->
     numbers = dict(state["numbers"])
     for n in salient_numbers(features["lead_numbers"]):
         numbers[n] = numbers.get(n, 0) + 1
+    links = {}
+    if unit is not None:
+        links = {
+            "link_terms": _top(_summed(state.get("link_terms") or {}, unit[0]), MAX_LINK_TERMS),
+            "link_body": _top(_summed(state.get("link_body") or {}, unit[1]), MAX_LINK_BODY),
+            "link_n": state.get("link_n", 0) + 1,
+        }
     # a late article published before the story's first becomes its first (first_seen too)
     earlier = (ts, features["id"]) < (state["first_ts"], state["first_article"])
     return {
@@ -128,6 +147,7 @@ def add_article(state: dict[str, Any], features: dict[str, Any], recent: int) ->
         "dates": _top(dates, MAX_DATES),
         "numbers": _top(numbers, MAX_NUMBERS),
         "places": _top(places, MAX_PLACES),
+        **links,
         "version": state["version"] + 1,
     }
 

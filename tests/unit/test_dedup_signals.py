@@ -153,7 +153,6 @@ def test_salient_numbers_and_number_conflict() -> None:
 def _story(entities: dict[str, list[Any]], dates: dict[str, int], numbers: dict[str, int]) -> Any:
     return {
         "terms": {},
-        "norm": 0.0,
         "article_count": 1,
         "entities": entities,
         "dates": dates,

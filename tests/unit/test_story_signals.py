@@ -48,11 +48,14 @@ def _features(entities: list[tuple[str, str]], body: str = "") -> dict[str, Any]
 
 
 def _state(entities: dict[str, list[Any]], body: dict[str, int]) -> dict[str, Any]:
+    """A story of one article with these body terms (its unit vector at idf of 10 docs)."""
+    unit, _ = scoring._idf_weights(body, {}, scoring.log_docs(10), 10)
     return {
         "terms": {},
-        "norm": 0.0,
         "body": body,
-        "body_norm": math.sqrt(sum(c * c for c in body.values())),
+        "link_terms": {},
+        "link_body": unit,
+        "link_n": 1 if body else 0,
         "entities": entities,
         "dates": {},
         "numbers": {},
@@ -228,3 +231,52 @@ def test_person_total_is_the_same_under_any_hash_seed() -> None:
         )
         totals.add(out.stdout.strip())
     assert len(totals) == 1, totals
+
+
+def _plain_unit(counts: dict[str, int], df: dict[str, int], n_docs: int) -> dict[str, float]:
+    """(1 + log tf) x smoothed idf, unit length: the definition, written out."""
+    v = {t: (1 + math.log(c)) * scoring.idf(df.get(t, 0), n_docs) for t, c in counts.items()}
+    norm = math.sqrt(sum(x * x for x in v.values()))
+    return {t: x / norm for t, x in v.items()}
+
+
+def _cos(a: dict[str, float], b: dict[str, float]) -> float:
+    return sum(x * b.get(t, 0.0) for t, x in a.items())
+
+
+def test_the_text_signals_are_the_mean_cosines_with_the_storys_articles() -> None:
+    """Each joined article counts once, at its idf when it joined: a summed-count centroid
+    would let the longest or most repetitive article dominate."""
+    df = {"iran": 3, "talks": 2}
+    members = [
+        ({"iran": 3, "talks": 1, "oman": 1}, {"muscat": 2, "round": 1}),
+        ({"iran": 1, "senate": 2}, {"vote": 4, "powers": 1}),
+        ({"talks": 1, "secret": 1}, {"israel": 1, "round": 1}),
+    ]
+    st = story.new_story("s", {"title": "t", "id": "a0", "published_ts": 0.0})
+    for i, (terms, body) in enumerate(members):
+        f = {**_features([], ""), "id": f"a{i}", "published_ts": float(i), "source": "x"}
+        f |= {"terms": terms, "body_terms": body, "title": "t"}
+        q = scoring.Query.build(f, df, {}, 5 + i, 10, {})
+        assert math.isclose(sum(x * x for x in q.unit_terms.values()), 1.0)
+        st = story.add_article(st, f, 5, (q.unit_terms, q.unit_body))
+    copy = {**f, "id": "copy"}
+    assert story.add_article(st, copy, 5)["link_n"] == 3  # a copy adds no vector
+    article = {**_features([], ""), "terms": {"iran": 2, "talks": 1}, "body_terms": {"round": 1}}
+    q = scoring.Query.build(article, df, {}, 8, 10, {})
+    signals = q.signals(st, scoring.StoryView.of(st))
+    want = [_cos(_plain_unit(article["terms"], df, 8), _plain_unit(t, df, 5 + i))
+            for i, (t, _) in enumerate(members)]  # fmt: skip
+    assert math.isclose(signals["cosine"], sum(want) / 3, rel_tol=1e-9)
+    body = [_cos(_plain_unit({"round": 1}, {}, 8), _plain_unit(b, {}, 5 + i))
+            for i, (_, b) in enumerate(members)]  # fmt: skip
+    assert math.isclose(signals["body"], sum(body) / 3, rel_tol=1e-9)
+    assert 0.0 < signals["body"] < max(body)  # the mean, not the best match
+
+
+def test_a_story_state_without_mean_cosine_vectors_scores_no_text_similarity() -> None:
+    """A state of before the mean cosines (a rolling upgrade) is read, not failed on."""
+    q = scoring.Query.build(_features([], QUAKE_PERU_REWRITE), {}, {}, 10, 10)
+    old = {k: v for k, v in _state({}, _body(QUAKE_PERU)).items() if not k.startswith("link")}
+    signals = q.signals(old, scoring.StoryView.of(old))
+    assert signals["cosine"] == signals["body"] == 0.0
