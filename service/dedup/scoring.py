@@ -154,37 +154,6 @@ def idf(df: int, n_docs: int) -> float:
     return math.log((n_docs + 1) / (df + 1)) + 1.0
 
 
-def weighted_norm(counts: Mapping[str, float], weights: Mapping[str, float]) -> float:
-    return math.sqrt(sum((c * weights.get(t, 1.0)) ** 2 for t, c in counts.items()))
-
-
-def tfidf_cosine(
-    a: Mapping[str, float],
-    b: Mapping[str, float],
-    weights: Mapping[str, float],
-    norm_a: float | None = None,
-    norm_b: float | None = None,
-) -> float:
-    """Cosine of two term-count vectors, each term scaled by ``weights`` (default 1).
-
-    Given weighted norms (b's cached with the story, a's computed once per article), only a's
-    terms need weights and b is not walked.
-    """
-    if not a or not b:
-        return 0.0
-    dot = 0.0
-    for t, c in a.items():
-        other = b.get(t)
-        if other:
-            w = weights.get(t, 1.0)
-            dot += c * other * w * w
-    if dot == 0.0:
-        return 0.0
-    na = weighted_norm(a, weights) if norm_a is None else norm_a
-    nb = weighted_norm(b, weights) if norm_b is None else norm_b
-    return min(1.0, dot / (na * nb))
-
-
 def entity_overlap(
     article_ids: Iterable[str], story_ids: Mapping[str, Any], weights: Mapping[str, float]
 ) -> tuple[float, list[str]]:

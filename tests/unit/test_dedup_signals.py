@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from service.dedup import scoring, signatures
@@ -95,15 +96,21 @@ def test_templated_earthquake_with_other_magnitude_is_not_a_near_copy() -> None:
     assert not signatures.number_check(a, b)[0]
 
 
-def test_terms_and_tfidf_cosine() -> None:
+def test_terms_and_their_unit_tfidf_vectors() -> None:
     a = scoring.terms("peru quake kills five", "the quake struck arequipa")
     assert a["quake"] == 3 and "the" not in a
     b = scoring.terms("arequipa earthquake: five dead in peru", "")
     c = scoring.terms("stocks rally on wall street", "")
-    assert scoring.tfidf_cosine(a, a, {}) > 0.999
-    assert scoring.tfidf_cosine(a, b, {}) > scoring.tfidf_cosine(a, c, {}) == 0.0
-    # weighting the rare shared term up raises the cosine
-    assert scoring.tfidf_cosine(a, b, {"arequipa": 5.0}) > scoring.tfidf_cosine(a, b, {})
+
+    def cos(x: dict[str, int], y: dict[str, int], df: dict[str, int]) -> float:
+        ux, _ = scoring._idf_weights(x, df, scoring.log_docs(100), 10)
+        uy, _ = scoring._idf_weights(y, df, scoring.log_docs(100), 10)
+        return sum(v * uy.get(t, 0.0) for t, v in ux.items())
+
+    assert math.isclose(cos(a, a, {}), 1.0)
+    assert cos(a, b, {}) > cos(a, c, {}) == 0.0
+    common = {t: 90 for t in a if t != "arequipa"}  # the rare shared term weighs more
+    assert cos(a, b, common) > cos(a, b, {})
     assert scoring.idf(1, 100) > scoring.idf(50, 100)
 
 
