@@ -5,9 +5,9 @@
 
 Fit sets, each replayed in publication order through the worker's path: BASIL aligned in time
 (``../shared/datasets``, when present) and the own dev set's real articles (plus the shared
-seed) with its stories aligned in time (``dedup_data.align_stories``). BASIL as published and
-the own set at its real publication times are scored out of fold too, but not fitted on
-(``--fit-published`` fits on BASIL as published as well, an experiment); the seed cases are
+seed), both with its stories aligned in time (``dedup_data.align_stories``) and at its real
+publication times, at half weight each (``--own``). BASIL as published is scored out of fold
+too, but not fitted on (``--fit-published`` fits on it as well, an experiment); the seed cases are
 checks (tests/unit/test_story_seed_cases.py). ``--fit-on own`` fits the own set alone and only
 scores BASIL (the datasets' README allows fitting on conll-train only), with ``--tie``,
 ``--signs evidence`` and ``--own-spread-days`` for the small fit set (docs/stories.md, round 8).
@@ -446,10 +446,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--own",
         choices=("aligned", "published", "both"),
-        default="aligned",
-        help="how the own set is fitted (the others are checked): aligned in time (default: its "
+        default="both",
+        help="how the own set is fitted (the others are checked): aligned in time (its "
         "months-apart twins then share a week), at its real publication times, or both at half "
-        "weight each",
+        "weight each (default since round 9: the twins count as negatives, but not as if every "
+        "one ran in the same week as its twin; docs/stories.md)",
     )
     ap.add_argument(
         "--threshold-slack",
