@@ -245,7 +245,7 @@ def _main(counts: Mapping[str, int]) -> list[str]:
     return [k for k, c in counts.items() if 2 * c >= top]
 
 
-def _idf_weights(
+def _unit_tfidf(
     counts: Mapping[str, int], df: Mapping[str, int], log_n: float, n_top: int
 ) -> tuple[dict[str, float], list[str]]:
     """The unit vector of (1 + log tf) x idf per term, and the ``n_top`` terms of highest
@@ -281,11 +281,11 @@ def top_by_value(values: list[float], keys: Iterable[str], n: int) -> list[str]:
     return [k for _, k in pairs[:n]]
 
 
-def _dot(sq: Mapping[str, float], other: Mapping[str, float]) -> float:
-    """Sum over the article's terms (``sq``, the smaller side) that ``other`` holds."""
+def _dot(mine: Mapping[str, float], other: Mapping[str, float]) -> float:
+    """Sum over the article's terms (``mine``, the smaller side) that ``other`` holds."""
     dot = 0.0
-    for t in filter(other.__contains__, sq):  # in C, then only the shared terms
-        dot += sq[t] * other[t]
+    for t in filter(other.__contains__, mine):  # in C, then only the shared terms
+        dot += mine[t] * other[t]
     return dot
 
 
@@ -294,7 +294,6 @@ class Query:
     """The article's side of the article-to-story comparison, idf weights computed once."""
 
     unit_terms: dict[str, float]  # title+lead: (1 + log tf) x idf, unit length
-    log_n: float
     top_terms: list[str]
     unit_body: dict[str, float]
     top_body: list[str]
@@ -319,9 +318,9 @@ class Query:
     ) -> Query:
         log_n = log_docs(n_docs)
         terms: Mapping[str, int] = f["terms"]
-        unit_terms, top_terms = _idf_weights(terms, df, log_n, n_top)
+        unit_terms, top_terms = _unit_tfidf(terms, df, log_n, n_top)
         body: Mapping[str, int] = f.get("body_terms") or {}
-        unit_body, top_body = _idf_weights(body, bdf or {}, log_n, n_top)
+        unit_body, top_body = _unit_tfidf(body, bdf or {}, log_n, n_top)
         ids = [e["id"] for e in f["entities"]]
         persons = frozenset(e["id"] for e in f["entities"] if e["type"] in PERSON_TYPES)
         eget, table, big = edf.get, _LOG1P, len(_LOG1P)
@@ -334,7 +333,6 @@ class Query:
         person_total = sum([w for e, w in ew.items() if e in persons])
         return cls(
             unit_terms=unit_terms,
-            log_n=log_n,
             top_terms=top_terms,
             unit_body=unit_body,
             top_body=top_body,

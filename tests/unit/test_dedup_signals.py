@@ -103,8 +103,8 @@ def test_terms_and_their_unit_tfidf_vectors() -> None:
     c = scoring.terms("stocks rally on wall street", "")
 
     def cos(x: dict[str, int], y: dict[str, int], df: dict[str, int]) -> float:
-        ux, _ = scoring._idf_weights(x, df, scoring.log_docs(100), 10)
-        uy, _ = scoring._idf_weights(y, df, scoring.log_docs(100), 10)
+        ux, _ = scoring._unit_tfidf(x, df, scoring.log_docs(100), 10)
+        uy, _ = scoring._unit_tfidf(y, df, scoring.log_docs(100), 10)
         return sum(v * uy.get(t, 0.0) for t, v in ux.items())
 
     assert math.isclose(cos(a, a, {}), 1.0)

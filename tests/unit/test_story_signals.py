@@ -49,7 +49,7 @@ def _features(entities: list[tuple[str, str]], body: str = "") -> dict[str, Any]
 
 def _state(entities: dict[str, list[Any]], body: dict[str, int]) -> dict[str, Any]:
     """A story of one article with these body terms (its unit vector at idf of 10 docs)."""
-    unit, _ = scoring._idf_weights(body, {}, scoring.log_docs(10), 10)
+    unit, _ = scoring._unit_tfidf(body, {}, scoring.log_docs(10), 10)
     return {
         "terms": {},
         "body": body,
