@@ -53,6 +53,8 @@ from datetime import date
 from importlib import resources
 from typing import Any
 
+import Stemmer
+
 from service import jsonio
 
 FEATURES = (
@@ -80,6 +82,9 @@ DATE_CONFLICT_DAYS = 1  # event dates further apart disagree: reports of one eve
 TITLE_WEIGHT = 2
 
 _TERM = re.compile(r"[^\W_]+")
+# PyStemmer keeps a cache of recent words; one instance is not thread-safe, and the service
+# calls it from its event loop's thread only
+_STEMMER = Stemmer.Stemmer("english")
 _STOPWORDS = """a about after again against all also an and any are as at be because been before
     being between both but by can could did do does during each few for from further had has have
     having he her here hers him his how i if in into is it its itself just me more most my no nor
@@ -90,24 +95,31 @@ _STOPWORDS = """a about after again against all also an and any are as at be bec
 STOPWORDS = frozenset(_STOPWORDS.split())
 
 
+def stems(words: list[str]) -> list[str]:
+    """The Snowball English (Porter 2) stems of casefolded words: a rewrite says "voted" where
+    the report said "vote" or "voting", and every one of those is one term. Numbers and names
+    mostly stem to themselves."""
+    return _STEMMER.stemWords(words)
+
+
 def terms(title: str, lead: str) -> dict[str, int]:
-    """Term counts of a casefolded title (counted twice) and lead, stopwords dropped."""
+    """Term counts (stems) of a casefolded title (counted twice) and lead, stopwords dropped."""
     counts: Counter[str] = Counter()
     for weight, text in ((TITLE_WEIGHT, title), (1, lead)):
-        for tok in _TERM.findall(text):
-            if len(tok) > 1 and tok not in STOPWORDS:
-                counts[tok] += weight
+        words = [t for t in _TERM.findall(text) if len(t) > 1 and t not in STOPWORDS]
+        for stem in stems(words):
+            counts[stem] += weight
     return dict(counts)
 
 
 def body_terms(tokens: Iterable[str], n: int = BODY_TERMS) -> dict[str, int]:
-    """The body's ``n`` most frequent content words (stopwords, single characters and bare
+    """The body's ``n`` most frequent content stems (stopwords, single characters and bare
     digits under three out), ties by longer then alphabetical: a bounded term vector that
     the partitioned stage computes, idf applied at decision time."""
-    counts: Counter[str] = Counter()
-    for tok in tokens:
-        if len(tok) > 1 and tok not in STOPWORDS and not (tok.isdigit() and len(tok) < 3):
-            counts[tok] += 1
+    words = [
+        t for t in tokens if len(t) > 1 and t not in STOPWORDS and not (t.isdigit() and len(t) < 3)
+    ]
+    counts = Counter(stems(words))
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
     return dict(ranked[:n])
 

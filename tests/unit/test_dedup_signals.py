@@ -98,7 +98,8 @@ def test_templated_earthquake_with_other_magnitude_is_not_a_near_copy() -> None:
 
 def test_terms_and_their_unit_tfidf_vectors() -> None:
     a = scoring.terms("peru quake kills five", "the quake struck arequipa")
-    assert a["quake"] == 3 and "the" not in a
+    (quake,) = scoring.stems(["quake"])
+    assert a[quake] == 3 and "the" not in a
     b = scoring.terms("arequipa earthquake: five dead in peru", "")
     c = scoring.terms("stocks rally on wall street", "")
 
@@ -112,6 +113,16 @@ def test_terms_and_their_unit_tfidf_vectors() -> None:
     common = {t: 90 for t in a if t != "arequipa"}  # the rare shared term weighs more
     assert cos(a, b, common) > cos(a, b, {})
     assert scoring.idf(1, 100) > scoring.idf(50, 100)
+
+
+def test_inflections_of_a_word_are_one_term() -> None:
+    # a rewrite says "voted" where the report said "votes": the same term to the cosines
+    report = scoring.terms("senate votes on war powers", "senators voting")
+    rewrite = scoring.terms("senate voted on war power", "senator votes")
+    assert report == rewrite
+    body = scoring.body_terms("the ship capsized as ships capsize".split())
+    assert len(body) == 2 and sorted(body.values()) == [2, 2]
+    assert scoring.stems(["2026", "206,000"]) == ["2026", "206,000"]
 
 
 def test_entity_overlap_is_rarity_weighted() -> None:
