@@ -118,16 +118,10 @@ def body_terms(tokens: Iterable[str], n: int = BODY_TERMS) -> dict[str, int]:
     """The body's ``n`` most frequent content stems (stopwords, single characters and bare
     digits under three out), ties by longer then alphabetical: a bounded term vector that
     the partitioned stage computes, idf applied at decision time."""
-    counts = Counter(
-        map(
-            _stem,
-            (
-                t
-                for t in tokens
-                if len(t) > 1 and t not in STOPWORDS and not (t.isdigit() and len(t) < 3)
-            ),
-        )
-    )
+    words = [
+        t for t in tokens if len(t) > 1 and t not in STOPWORDS and not (t.isdigit() and len(t) < 3)
+    ]
+    counts = Counter(stems(words))
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
     return dict(ranked[:n])
 
